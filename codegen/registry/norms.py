@@ -1,0 +1,163 @@
+"""Normalisation blocks: BatchNorm, LayerNorm, GroupNorm, InstanceNorm."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..params import REQUIRED, Param
+from ..problems import ShapeError
+from .base import Block, Shape, fmt_shape, numel
+from .layers import _check_inferred
+
+_EPS = Param("eps", "float", 1e-5, "Added to the variance for numerical stability.", min=0.0, exclusive_min=True)
+_MOMENTUM = Param(
+    "momentum", "float", 0.1, "Weight of the new batch in the running statistics (null: cumulative average).",
+    min=0.0, max=1.0, nullable=True,
+)
+
+
+def _batchnorm_rule(block: str, ranks: tuple[int, ...], hint: str):
+    def rule(params: dict[str, Any], shapes: list[Shape]) -> Shape:
+        (shape,) = shapes
+        if len(shape) not in ranks:
+            raise ShapeError(f"{block} cannot normalise an input of shape {fmt_shape(shape)}", hint)
+        _check_inferred(params, "num_features", shape[0])
+        return shape
+
+    return rule
+
+
+def _affine_count(flag: str):
+    return lambda p, s: 2 * s[0][0] if p[flag] else 0
+
+
+def _running_stats(p: dict[str, Any], s: list[Shape]) -> int:
+    return 2 * s[0][0] if p["track_running_stats"] else 0
+
+
+def _batchnorm(dims: int) -> Block:
+    layout = "(C) or (C, L)" if dims == 1 else "(C, H, W)"
+    ranks = (1, 2) if dims == 1 else (3,)
+    hint = "use BatchNorm2d after convolutions" if dims == 1 else "use BatchNorm1d after Linear or Flatten"
+    return Block(
+        type=f"BatchNorm{dims}d",
+        category="Normalization",
+        doc=f"Batch normalisation over the channels of {layout}, with running statistics.",
+        params=(
+            Param("num_features", "int", None, "Channels C (inferred).", min=1, inferred=True, positional=True),
+            _EPS,
+            _MOMENTUM,
+            Param("affine", "bool", True, "Learn a scale and shift per channel."),
+            Param("track_running_stats", "bool", True, "Keep running mean/variance for eval mode."),
+        ),
+        shape=_batchnorm_rule(f"BatchNorm{dims}d", ranks, hint),
+        infer=lambda p, s: {"num_features": s[0][0]},
+        count=_affine_count("affine"),
+        buffers=_running_stats,
+    )
+
+
+def _instancenorm(dims: int) -> Block:
+    layout = "(C, L)" if dims == 1 else "(C, H, W)"
+    hint = "use InstanceNorm2d for images" if dims == 1 else "use InstanceNorm1d for (C, L) inputs"
+    return Block(
+        type=f"InstanceNorm{dims}d",
+        category="Normalization",
+        doc=f"Instance normalisation: each sample and channel of {layout} on its own.",
+        params=(
+            Param("num_features", "int", None, "Channels C (inferred).", min=1, inferred=True, positional=True),
+            _EPS,
+            _MOMENTUM,
+            Param("affine", "bool", False, "Learn a scale and shift per channel."),
+            Param("track_running_stats", "bool", False, "Keep running statistics for eval mode."),
+        ),
+        shape=_batchnorm_rule(f"InstanceNorm{dims}d", (dims + 1,), hint),
+        infer=lambda p, s: {"num_features": s[0][0]},
+        count=_affine_count("affine"),
+        buffers=_running_stats,
+    )
+
+
+def _layernorm_rule(params: dict[str, Any], shapes: list[Shape]) -> Shape:
+    (shape,) = shapes
+    normalized = params.get("normalized_shape") or (shape[-1],)
+    if tuple(shape[len(shape) - len(normalized) :]) != tuple(normalized) or len(normalized) > len(shape):
+        raise ShapeError(
+            f"normalized_shape {list(normalized)} is not the trailing part of the input {fmt_shape(shape)}",
+            f"remove normalized_shape to normalise the last dimension ({shape[-1]}), or use trailing sizes",
+            param="normalized_shape",
+        )
+    return shape
+
+
+def _layernorm_count(p: dict[str, Any], s: list[Shape]) -> int:
+    size = numel(tuple(p.get("normalized_shape") or (s[0][-1],)))
+    if not p["elementwise_affine"]:
+        return 0
+    return size * (2 if p["bias"] else 1)
+
+
+LAYERNORM = Block(
+    type="LayerNorm",
+    category="Normalization",
+    doc="Layer normalisation over the last dimension(s) of each sample.",
+    params=(
+        Param(
+            "normalized_shape", "int_list", None,
+            "Trailing dimensions to normalise (inferred: the last one).",
+            min=1, inferred=True, positional=True,
+        ),
+        _EPS,
+        Param("elementwise_affine", "bool", True, "Learn a per-element scale (and shift)."),
+        Param("bias", "bool", True, "Learn the shift too (with elementwise_affine)."),
+    ),
+    shape=_layernorm_rule,
+    infer=lambda p, s: {"normalized_shape": tuple(p.get("normalized_shape") or (s[0][-1],))},
+    count=_layernorm_count,
+)
+
+
+def _divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def _groupnorm_rule(params: dict[str, Any], shapes: list[Shape]) -> Shape:
+    (shape,) = shapes
+    if len(shape) < 1:
+        raise ShapeError("GroupNorm needs a channel dimension", "use it after Conv or Linear")
+    _check_inferred(params, "num_channels", shape[0])
+    groups, channels = params["num_groups"], shape[0]
+    if channels % groups:
+        options = ", ".join(str(d) for d in _divisors(channels) if d <= 64)
+        raise ShapeError(
+            f"num_groups={groups} does not divide the {channels} channels",
+            f"use a num_groups that divides {channels}: {options}",
+            param="num_groups",
+        )
+    return shape
+
+
+GROUPNORM = Block(
+    type="GroupNorm",
+    category="Normalization",
+    doc="Group normalisation: channels split into num_groups groups, each normalised per sample.",
+    params=(
+        Param("num_groups", "int", REQUIRED, "Number of channel groups; must divide the channels.", min=1, positional=True),
+        Param("num_channels", "int", None, "Channels C (inferred).", min=1, inferred=True, positional=True),
+        _EPS,
+        Param("affine", "bool", True, "Learn a scale and shift per channel."),
+    ),
+    shape=_groupnorm_rule,
+    infer=lambda p, s: {"num_channels": s[0][0]},
+    count=_affine_count("affine"),
+    key_params=("num_groups",),
+)
+
+BLOCKS = (
+    _batchnorm(1),
+    _batchnorm(2),
+    LAYERNORM,
+    GROUPNORM,
+    _instancenorm(1),
+    _instancenorm(2),
+)
