@@ -161,7 +161,11 @@ def parse_spec(data: Any) -> tuple[ModelSpec | None, list[Problem]]:
     """Validate the structure of `data`; return the spec or every problem found."""
     if not isinstance(data, dict):
         return None, [
-            Problem("", "a model spec must be a JSON object", 'start from {"format": "torchcanvas.model", ...}')
+            Problem(
+                "",
+                "a model spec must be a JSON object",
+                'start from {"format": "torchcanvas.model", ...}',
+            )
         ]
     try:
         return ModelSpec.model_validate(data), []
@@ -183,12 +187,20 @@ def _problem(err: dict[str, Any], data: Any) -> Problem:
         if "params" in known:
             return Problem(path, f"unknown field '{field}'", f"move '{field}' into 'params'")
         close = difflib.get_close_matches(str(field), known, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else "remove it; known fields: " + ", ".join(known)
+        hint = (
+            f"did you mean '{close[0]}'?"
+            if close
+            else "remove it; known fields: " + ", ".join(known)
+        )
         return Problem(path, f"unknown field '{field}'", hint)
     if kind == "literal_error" and field == "format":
-        return Problem(path, "this is not a TorchCanvas model (format must be 'torchcanvas.model')", "")
+        return Problem(
+            path, "this is not a TorchCanvas model (format must be 'torchcanvas.model')", ""
+        )
     if kind == "literal_error" and field == "version":
-        return Problem(path, f"unsupported version {err.get('input')!r}", "this app reads version 1")
+        return Problem(
+            path, f"unsupported version {err.get('input')!r}", "this app reads version 1"
+        )
     message = err["msg"]
     if message.startswith("Input should be a valid "):
         noun = message.removeprefix("Input should be a valid ")

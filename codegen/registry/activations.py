@@ -32,9 +32,12 @@ def _softmax(type_: str, doc: str) -> Block:
         doc=doc,
         params=(
             Param(
-                "dim", "int", 1,
+                "dim",
+                "int",
+                1,
                 "Dimension to normalise (counting the batch: 1 is the class dimension).",
-                min=-8, max=8,
+                min=-8,
+                max=8,
             ),
         ),
         shape=_softmax_rule,
@@ -57,12 +60,16 @@ BLOCKS = (
     _activation(
         "GELU",
         "Gaussian error linear unit, x * Phi(x).",
-        Param("approximate", "choice", "none", "Use the tanh approximation.", choices=("none", "tanh")),
+        Param(
+            "approximate", "choice", "none", "Use the tanh approximation.", choices=("none", "tanh")
+        ),
     ),
     _activation("SiLU", "x * sigmoid(x) (swish)."),
     _activation("Tanh", "Hyperbolic tangent."),
     _activation("Sigmoid", "1 / (1 + exp(-x))."),
-    _softmax("Softmax", "Softmax over one dimension; outputs sum to 1 (not with CrossEntropyLoss)."),
+    _softmax(
+        "Softmax", "Softmax over one dimension; outputs sum to 1 (not with CrossEntropyLoss)."
+    ),
     _softmax("LogSoftmax", "Log of softmax; pair it with NLLLoss."),
     _activation("Identity", "Passes its input through unchanged (a placeholder)."),
 )

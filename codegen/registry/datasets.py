@@ -9,7 +9,10 @@ _N_SAMPLES = Param("n_samples", "int", 1000, "Number of samples generated.", min
 _NOISE = Param("noise", "float", 0.1, "Standard deviation of the added noise.", min=0.0)
 _ROOT = Param("root", "str", "data", "Folder with the data (overridden by --data-dir).")
 _TEST = Param(
-    "test_path", "str", None, "Optional CSV of unlabelled rows to predict after training.",
+    "test_path",
+    "str",
+    None,
+    "Optional CSV of unlabelled rows to predict after training.",
     nullable=True,
 )
 
@@ -37,7 +40,10 @@ DATASETS = (
             _N_SAMPLES,
             _NOISE,
             Param(
-                "function", "choice", "linear", "How targets depend on inputs.",
+                "function",
+                "choice",
+                "linear",
+                "How targets depend on inputs.",
                 choices=("linear", "quadratic", "sine"),
             ),
         ),
@@ -52,9 +58,7 @@ DATASETS = (
     Component(
         "sklearn",
         "A toy dataset shipped with scikit-learn (no download).",
-        (
-            Param("name", "choice", "digits", "Which dataset.", choices=tuple(SKLEARN_SETS)),
-        ),
+        (Param("name", "choice", "digits", "Which dataset.", choices=tuple(SKLEARN_SETS)),),
         {"task": "auto", "in_memory": True},
     ),
     Component(
@@ -64,10 +68,15 @@ DATASETS = (
             Param("path", "str", REQUIRED, "CSV file with a header row (relative to --data-dir)."),
             Param("target", "str", REQUIRED, "Column to predict."),
             Param(
-                "task", "choice", "regression", "Regression or classification of the target.",
+                "task",
+                "choice",
+                "regression",
+                "Regression or classification of the target.",
                 choices=("regression", "classification"),
             ),
-            Param("id_column", "str", None, "Column to ignore as a feature (e.g. Id).", nullable=True),
+            Param(
+                "id_column", "str", None, "Column to ignore as a feature (e.g. Id).", nullable=True
+            ),
             Param("log_target", "bool", False, "Train on log(target) (prices); report log-RMSE."),
             _TEST,
         ),
@@ -102,9 +111,26 @@ DATASETS = (
         "Image paths and labels in a CSV file (a custom Dataset), resized to the input shape.",
         (
             Param("path", "str", REQUIRED, "CSV file: image path, label."),
-            Param("image_dir", "str", "", "Folder the image paths are relative to (default: the CSV's)."),
-            Param("path_column", "str", None, "Column of image paths (default: the first).", nullable=True),
-            Param("label_column", "str", None, "Column of labels (default: the second).", nullable=True),
+            Param(
+                "image_dir",
+                "str",
+                "",
+                "Folder the image paths are relative to (default: the CSV's).",
+            ),
+            Param(
+                "path_column",
+                "str",
+                None,
+                "Column of image paths (default: the first).",
+                nullable=True,
+            ),
+            Param(
+                "label_column",
+                "str",
+                None,
+                "Column of labels (default: the second).",
+                nullable=True,
+            ),
         ),
         {"task": "classification", "in_memory": False},
     ),
@@ -116,7 +142,11 @@ AUGMENTATIONS = (
         "Pad, then crop back to the original size at a random position.",
         (Param("padding", "int", 4, "Pixels of padding on each side.", min=0, max=64),),
     ),
-    Component("RandomHorizontalFlip", "Mirror left-right with probability p.", (Param("p", "float", 0.5, "Probability.", min=0.0, max=1.0),)),
+    Component(
+        "RandomHorizontalFlip",
+        "Mirror left-right with probability p.",
+        (Param("p", "float", 0.5, "Probability.", min=0.0, max=1.0),),
+    ),
     Component(
         "RandomRotation",
         "Rotate by a random angle in [-degrees, degrees].",
@@ -141,12 +171,25 @@ AUGMENTATIONS = (
 TRAINING_FIELDS = (
     Param("batch_size", "int", 64, "Samples per optimisation step.", min=1, max=65536),
     Param("epochs", "int", 10, "Passes over the training data.", min=1, max=100000),
-    Param("val_split", "float", 0.2, "Share of the data held out for validation.", min=0.0, max=0.9),
+    Param(
+        "val_split", "float", 0.2, "Share of the data held out for validation.", min=0.0, max=0.9
+    ),
     Param("seed", "int", 0, "Random seed (runs on CPU are deterministic).", min=0, max=2**32 - 1),
     Param("device", "choice", "auto", "Where to train.", choices=("auto", "cpu", "cuda", "mps")),
-    Param("grad_clip", "float", None, "Clip the gradient norm to this value.", min=0.0, exclusive_min=True, nullable=True),
     Param(
-        "metric", "choice", "auto", "Validation metric (auto: accuracy or RMSE by task).",
+        "grad_clip",
+        "float",
+        None,
+        "Clip the gradient norm to this value.",
+        min=0.0,
+        exclusive_min=True,
+        nullable=True,
+    ),
+    Param(
+        "metric",
+        "choice",
+        "auto",
+        "Validation metric (auto: accuracy or RMSE by task).",
         choices=("auto", "accuracy", "rmse", "log_rmse", "mae"),
     ),
     Param("tensorboard", "bool", False, "Also log to TensorBoard (needs the tensorboard package)."),

@@ -51,12 +51,21 @@ LINEAR = Block(
     doc="Fully connected layer: y = x W^T + b over the last dimension.",
     params=(
         Param(
-            "in_features", "int", None, "Size of each input sample (inferred).",
-            min=1, inferred=True, positional=True,
+            "in_features",
+            "int",
+            None,
+            "Size of each input sample (inferred).",
+            min=1,
+            inferred=True,
+            positional=True,
         ),
         Param(
-            "out_features", "int", REQUIRED, "Size of each output sample.",
-            min=1, positional=True,
+            "out_features",
+            "int",
+            REQUIRED,
+            "Size of each output sample.",
+            min=1,
+            positional=True,
         ),
         Param("bias", "bool", True, "Learn an additive bias."),
     ),
@@ -70,7 +79,9 @@ LINEAR = Block(
 # ---------------------------------------------------------------- convolution
 
 
-def _window_out(size: int, kernel: int, stride: int, padding: int, dilation: int, ceil: bool) -> int:
+def _window_out(
+    size: int, kernel: int, stride: int, padding: int, dilation: int, ceil: bool
+) -> int:
     span = size + 2 * padding - dilation * (kernel - 1) - 1
     if ceil:
         out = -(-span // stride) + 1
@@ -150,7 +161,8 @@ def _transposed_spatial(params: dict[str, Any], spatial: Shape, dims: int) -> Sh
         length = (size - 1) * s - 2 * p + d * (k - 1) + e + 1
         if length < 1:
             raise ShapeError(
-                f"ConvTranspose{dims}d: padding {p} leaves no output", "lower the padding",
+                f"ConvTranspose{dims}d: padding {p} leaves no output",
+                "lower the padding",
                 param="padding",
             )
         out.append(length)
@@ -170,13 +182,23 @@ def _conv_count(dims: int):
 def _conv_params(dims: int, transposed: bool = False) -> tuple[Param, ...]:
     params = [
         Param(
-            "in_channels", "int", None, "Channels of the input (inferred).",
-            min=1, inferred=True, positional=True,
+            "in_channels",
+            "int",
+            None,
+            "Channels of the input (inferred).",
+            min=1,
+            inferred=True,
+            positional=True,
         ),
         Param("out_channels", "int", REQUIRED, "Channels produced.", min=1, positional=True),
         Param(
-            "kernel_size", "int_tuple", REQUIRED, "Size of the convolving kernel.",
-            min=1, length=dims, positional=True,
+            "kernel_size",
+            "int_tuple",
+            REQUIRED,
+            "Size of the convolving kernel.",
+            min=1,
+            length=dims,
+            positional=True,
         ),
         Param("stride", "int_tuple", 1, "Stride of the convolution.", min=1, length=dims),
         Param("padding", "int_tuple", 0, "Zero padding added to each side.", min=0, length=dims),
@@ -184,8 +206,12 @@ def _conv_params(dims: int, transposed: bool = False) -> tuple[Param, ...]:
     if transposed:
         params.append(
             Param(
-                "output_padding", "int_tuple", 0, "Extra size added to one side of the output.",
-                min=0, length=dims,
+                "output_padding",
+                "int_tuple",
+                0,
+                "Extra size added to one side of the output.",
+                min=0,
+                length=dims,
             )
         )
     params += [
@@ -196,7 +222,10 @@ def _conv_params(dims: int, transposed: bool = False) -> tuple[Param, ...]:
     if not transposed:
         params.append(
             Param(
-                "padding_mode", "choice", "zeros", "How padding is filled.",
+                "padding_mode",
+                "choice",
+                "zeros",
+                "How padding is filled.",
                 choices=("zeros", "reflect", "replicate", "circular"),
             )
         )
@@ -260,18 +289,30 @@ def _pool_rule(dims: int, kind: str):
 def _pool_block(dims: int, kind: str) -> Block:
     params = [
         Param(
-            "kernel_size", "int_tuple", REQUIRED, "Size of the pooling window.",
-            min=1, length=dims, positional=True,
+            "kernel_size",
+            "int_tuple",
+            REQUIRED,
+            "Size of the pooling window.",
+            min=1,
+            length=dims,
+            positional=True,
         ),
         Param(
-            "stride", "int_tuple", None, "Stride of the window (default: kernel_size).",
-            min=1, length=dims, nullable=True,
+            "stride",
+            "int_tuple",
+            None,
+            "Stride of the window (default: kernel_size).",
+            min=1,
+            length=dims,
+            nullable=True,
         ),
         Param("padding", "int_tuple", 0, "Implicit padding on both sides.", min=0, length=dims),
     ]
     if kind == "Max":
         params.append(
-            Param("dilation", "int_tuple", 1, "Spacing between window elements.", min=1, length=dims)
+            Param(
+                "dilation", "int_tuple", 1, "Spacing between window elements.", min=1, length=dims
+            )
         )
     params.append(Param("ceil_mode", "bool", False, "Use ceil instead of floor for the size."))
     if kind == "Avg":
@@ -304,8 +345,13 @@ def _adaptive_block(dims: int, kind: str) -> Block:
         doc=f"{dims}-d adaptive {what} pooling to a fixed output size (e.g. 1 for global pooling).",
         params=(
             Param(
-                "output_size", "int_tuple", REQUIRED, "Target output size.",
-                min=1, length=dims, positional=True,
+                "output_size",
+                "int_tuple",
+                REQUIRED,
+                "Target output size.",
+                min=1,
+                length=dims,
+                positional=True,
             ),
         ),
         shape=rule,
@@ -378,10 +424,22 @@ UNFLATTEN = Block(
     category="Shape",
     doc="Split one dimension into several, e.g. (784) -> (1, 28, 28).",
     params=(
-        Param("dim", "int", REQUIRED, "Dimension to split (counting the batch).", min=-8, max=8, positional=True),
         Param(
-            "unflattened_size", "int_list", REQUIRED, "New sizes; their product is the old size.",
-            min=1, positional=True,
+            "dim",
+            "int",
+            REQUIRED,
+            "Dimension to split (counting the batch).",
+            min=-8,
+            max=8,
+            positional=True,
+        ),
+        Param(
+            "unflattened_size",
+            "int_list",
+            REQUIRED,
+            "New sizes; their product is the old size.",
+            min=1,
+            positional=True,
         ),
     ),
     shape=_unflatten_rule,
@@ -402,8 +460,13 @@ def _dropout2d_rule(params: dict[str, Any], shapes: list[Shape]) -> Shape:
 
 
 _P = Param(
-    "p", "float", 0.5, "Probability of an element to be zeroed (dropped), not kept.",
-    min=0.0, max=1.0, positional=True,
+    "p",
+    "float",
+    0.5,
+    "Probability of an element to be zeroed (dropped), not kept.",
+    min=0.0,
+    max=1.0,
+    positional=True,
 )
 
 DROPOUT = Block(

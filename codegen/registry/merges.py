@@ -26,9 +26,13 @@ def _concat_rule(params: dict[str, Any], shapes: list[Shape]) -> Shape:
     rank = len(shapes[0])
     dim = _normalise_dim(params["dim"], rank, "dim")
     if dim < 0:
-        raise ShapeError("Concat cannot join along the batch dimension", "use dim >= 1", param="dim")
+        raise ShapeError(
+            "Concat cannot join along the batch dimension", "use dim >= 1", param="dim"
+        )
     for shape in shapes[1:]:
-        if len(shape) != rank or any(a != b for i, (a, b) in enumerate(zip(shape, shapes[0])) if i != dim):
+        if len(shape) != rank or any(
+            a != b for i, (a, b) in enumerate(zip(shape, shapes[0])) if i != dim
+        ):
             listed = ", ".join(fmt_shape(s) for s in shapes)
             raise ShapeError(
                 f"Concat along dim {params['dim']} needs inputs equal in every other dimension, got {listed}",
@@ -53,7 +57,9 @@ BLOCKS = (
         type="Concat",
         category="Merge",
         doc="Concatenate inputs along dim (as torch.cat, counting the batch dimension).",
-        params=(Param("dim", "int", 1, "Dimension to join along (0 is the batch).", min=-8, max=8),),
+        params=(
+            Param("dim", "int", 1, "Dimension to join along (0 is the batch).", min=-8, max=8),
+        ),
         shape=_concat_rule,
         min_inputs=2,
         max_inputs=None,

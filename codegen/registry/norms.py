@@ -9,10 +9,22 @@ from ..problems import ShapeError
 from .base import Block, Shape, fmt_shape, numel
 from .layers import _check_inferred
 
-_EPS = Param("eps", "float", 1e-5, "Added to the variance for numerical stability.", min=0.0, exclusive_min=True)
+_EPS = Param(
+    "eps",
+    "float",
+    1e-5,
+    "Added to the variance for numerical stability.",
+    min=0.0,
+    exclusive_min=True,
+)
 _MOMENTUM = Param(
-    "momentum", "float", 0.1, "Weight of the new batch in the running statistics (null: cumulative average).",
-    min=0.0, max=1.0, nullable=True,
+    "momentum",
+    "float",
+    0.1,
+    "Weight of the new batch in the running statistics (null: cumulative average).",
+    min=0.0,
+    max=1.0,
+    nullable=True,
 )
 
 
@@ -38,13 +50,25 @@ def _running_stats(p: dict[str, Any], s: list[Shape]) -> int:
 def _batchnorm(dims: int) -> Block:
     layout = "(C) or (C, L)" if dims == 1 else "(C, H, W)"
     ranks = (1, 2) if dims == 1 else (3,)
-    hint = "use BatchNorm2d after convolutions" if dims == 1 else "use BatchNorm1d after Linear or Flatten"
+    hint = (
+        "use BatchNorm2d after convolutions"
+        if dims == 1
+        else "use BatchNorm1d after Linear or Flatten"
+    )
     return Block(
         type=f"BatchNorm{dims}d",
         category="Normalization",
         doc=f"Batch normalisation over the channels of {layout}, with running statistics.",
         params=(
-            Param("num_features", "int", None, "Channels C (inferred).", min=1, inferred=True, positional=True),
+            Param(
+                "num_features",
+                "int",
+                None,
+                "Channels C (inferred).",
+                min=1,
+                inferred=True,
+                positional=True,
+            ),
             _EPS,
             _MOMENTUM,
             Param("affine", "bool", True, "Learn a scale and shift per channel."),
@@ -65,7 +89,15 @@ def _instancenorm(dims: int) -> Block:
         category="Normalization",
         doc=f"Instance normalisation: each sample and channel of {layout} on its own.",
         params=(
-            Param("num_features", "int", None, "Channels C (inferred).", min=1, inferred=True, positional=True),
+            Param(
+                "num_features",
+                "int",
+                None,
+                "Channels C (inferred).",
+                min=1,
+                inferred=True,
+                positional=True,
+            ),
             _EPS,
             _MOMENTUM,
             Param("affine", "bool", False, "Learn a scale and shift per channel."),
@@ -81,7 +113,9 @@ def _instancenorm(dims: int) -> Block:
 def _layernorm_rule(params: dict[str, Any], shapes: list[Shape]) -> Shape:
     (shape,) = shapes
     normalized = params.get("normalized_shape") or (shape[-1],)
-    if tuple(shape[len(shape) - len(normalized) :]) != tuple(normalized) or len(normalized) > len(shape):
+    if tuple(shape[len(shape) - len(normalized) :]) != tuple(normalized) or len(normalized) > len(
+        shape
+    ):
         raise ShapeError(
             f"normalized_shape {list(normalized)} is not the trailing part of the input {fmt_shape(shape)}",
             f"remove normalized_shape to normalise the last dimension ({shape[-1]}), or use trailing sizes",
@@ -103,9 +137,13 @@ LAYERNORM = Block(
     doc="Layer normalisation over the last dimension(s) of each sample.",
     params=(
         Param(
-            "normalized_shape", "int_list", None,
+            "normalized_shape",
+            "int_list",
+            None,
             "Trailing dimensions to normalise (inferred: the last one).",
-            min=1, inferred=True, positional=True,
+            min=1,
+            inferred=True,
+            positional=True,
         ),
         _EPS,
         Param("elementwise_affine", "bool", True, "Learn a per-element scale (and shift)."),
@@ -142,8 +180,23 @@ GROUPNORM = Block(
     category="Normalization",
     doc="Group normalisation: channels split into num_groups groups, each normalised per sample.",
     params=(
-        Param("num_groups", "int", REQUIRED, "Number of channel groups; must divide the channels.", min=1, positional=True),
-        Param("num_channels", "int", None, "Channels C (inferred).", min=1, inferred=True, positional=True),
+        Param(
+            "num_groups",
+            "int",
+            REQUIRED,
+            "Number of channel groups; must divide the channels.",
+            min=1,
+            positional=True,
+        ),
+        Param(
+            "num_channels",
+            "int",
+            None,
+            "Channels C (inferred).",
+            min=1,
+            inferred=True,
+            positional=True,
+        ),
         _EPS,
         Param("affine", "bool", True, "Learn a scale and shift per channel."),
     ),

@@ -10,17 +10,32 @@ _CLASSIFICATION = {"task": "classification"}
 
 LOSSES = (
     Component("MSELoss", "Mean squared error, for regression.", (), _REGRESSION),
-    Component("L1Loss", "Mean absolute error, for regression; robust to outliers.", (), _REGRESSION),
+    Component(
+        "L1Loss", "Mean absolute error, for regression; robust to outliers.", (), _REGRESSION
+    ),
     Component(
         "SmoothL1Loss",
         "Squared error below beta, absolute error above it.",
-        (Param("beta", "float", 1.0, "Where the loss switches from squared to absolute.", min=0.0),),
+        (
+            Param(
+                "beta", "float", 1.0, "Where the loss switches from squared to absolute.", min=0.0
+            ),
+        ),
         _REGRESSION,
     ),
     Component(
         "HuberLoss",
         "Squared error below delta, linear above (Huber).",
-        (Param("delta", "float", 1.0, "Where the loss switches to linear.", min=0.0, exclusive_min=True),),
+        (
+            Param(
+                "delta",
+                "float",
+                1.0,
+                "Where the loss switches to linear.",
+                min=0.0,
+                exclusive_min=True,
+            ),
+        ),
         _REGRESSION,
     ),
     Component(
@@ -28,8 +43,12 @@ LOSSES = (
         "Softmax cross-entropy on raw scores (logits), one output per class.",
         (
             Param(
-                "label_smoothing", "float", 0.0, "Share of the target mass spread over all classes.",
-                min=0.0, max=1.0,
+                "label_smoothing",
+                "float",
+                0.0,
+                "Share of the target mass spread over all classes.",
+                min=0.0,
+                max=1.0,
             ),
         ),
         _CLASSIFICATION,
@@ -51,7 +70,15 @@ LOSSES = (
 _LR = Param("lr", "float", 0.001, "Learning rate.", min=0.0, exclusive_min=True)
 _WD = Param("weight_decay", "float", 0.0, "L2 penalty (weight decay).", min=0.0)
 _EPS8 = Param("eps", "float", 1e-8, "Added to the denominator for numerical stability.", min=0.0)
-_BETAS = Param("betas", "float_tuple", (0.9, 0.999), "Decay rates of the moment estimates.", length=2, min=0.0, max=1.0)
+_BETAS = Param(
+    "betas",
+    "float_tuple",
+    (0.9, 0.999),
+    "Decay rates of the moment estimates.",
+    length=2,
+    min=0.0,
+    max=1.0,
+)
 _AMSGRAD = Param("amsgrad", "bool", False, "Use the AMSGrad variant.")
 
 OPTIMIZERS = (
@@ -63,14 +90,22 @@ OPTIMIZERS = (
             Param("momentum", "float", 0.0, "Momentum factor (0.9 is common).", min=0.0, max=1.0),
             Param("dampening", "float", 0.0, "Dampening for momentum.", min=0.0, max=1.0),
             _WD,
-            Param("nesterov", "bool", False, "Nesterov momentum (needs momentum > 0, dampening 0)."),
+            Param(
+                "nesterov", "bool", False, "Nesterov momentum (needs momentum > 0, dampening 0)."
+            ),
         ),
     ),
     Component("Adam", "Adaptive moments (Kingma & Ba).", (_LR, _BETAS, _EPS8, _WD, _AMSGRAD)),
     Component(
         "AdamW",
         "Adam with decoupled weight decay.",
-        (_LR, _BETAS, _EPS8, Param("weight_decay", "float", 0.01, "Decoupled weight decay.", min=0.0), _AMSGRAD),
+        (
+            _LR,
+            _BETAS,
+            _EPS8,
+            Param("weight_decay", "float", 0.01, "Decoupled weight decay.", min=0.0),
+            _AMSGRAD,
+        ),
     ),
     Component(
         "RMSprop",
@@ -91,7 +126,9 @@ OPTIMIZERS = (
             Param("lr", "float", 0.01, "Learning rate.", min=0.0, exclusive_min=True),
             Param("lr_decay", "float", 0.0, "Learning-rate decay.", min=0.0),
             _WD,
-            Param("eps", "float", 1e-10, "Added to the denominator for numerical stability.", min=0.0),
+            Param(
+                "eps", "float", 1e-10, "Added to the denominator for numerical stability.", min=0.0
+            ),
         ),
     ),
 )
@@ -110,7 +147,14 @@ SCHEDULERS = (
         "MultiStepLR",
         "Multiply the learning rate by gamma at each milestone epoch.",
         (
-            Param("milestones", "int_list", REQUIRED, "Epochs at which to decay, increasing.", min=1, positional=True),
+            Param(
+                "milestones",
+                "int_list",
+                REQUIRED,
+                "Epochs at which to decay, increasing.",
+                min=1,
+                positional=True,
+            ),
             Param("gamma", "float", 0.1, "Factor of each decay.", min=0.0, exclusive_min=True),
         ),
         {"step": "epoch"},
@@ -118,14 +162,31 @@ SCHEDULERS = (
     Component(
         "ExponentialLR",
         "Multiply the learning rate by gamma every epoch.",
-        (Param("gamma", "float", 0.95, "Factor per epoch.", min=0.0, exclusive_min=True, positional=True),),
+        (
+            Param(
+                "gamma",
+                "float",
+                0.95,
+                "Factor per epoch.",
+                min=0.0,
+                exclusive_min=True,
+                positional=True,
+            ),
+        ),
         {"step": "epoch"},
     ),
     Component(
         "CosineAnnealingLR",
         "Cosine decay of the learning rate over T_max epochs.",
         (
-            Param("T_max", "int", None, "Epochs of one half cosine (default: all epochs).", min=1, nullable=True),
+            Param(
+                "T_max",
+                "int",
+                None,
+                "Epochs of one half cosine (default: all epochs).",
+                min=1,
+                nullable=True,
+            ),
             Param("eta_min", "float", 0.0, "Lowest learning rate.", min=0.0),
         ),
         {"step": "epoch"},
@@ -134,9 +195,31 @@ SCHEDULERS = (
         "OneCycleLR",
         "One cycle: warm up to max_lr, then anneal; stepped every batch.",
         (
-            Param("max_lr", "float", None, "Peak learning rate (default: the optimizer's lr).", min=0.0, exclusive_min=True, nullable=True),
-            Param("pct_start", "float", 0.3, "Share of the cycle spent warming up.", min=0.0, max=1.0, exclusive_min=True),
-            Param("anneal_strategy", "choice", "cos", "Shape of the annealing.", choices=("cos", "linear")),
+            Param(
+                "max_lr",
+                "float",
+                None,
+                "Peak learning rate (default: the optimizer's lr).",
+                min=0.0,
+                exclusive_min=True,
+                nullable=True,
+            ),
+            Param(
+                "pct_start",
+                "float",
+                0.3,
+                "Share of the cycle spent warming up.",
+                min=0.0,
+                max=1.0,
+                exclusive_min=True,
+            ),
+            Param(
+                "anneal_strategy",
+                "choice",
+                "cos",
+                "Shape of the annealing.",
+                choices=("cos", "linear"),
+            ),
         ),
         {"step": "batch"},
     ),
@@ -144,9 +227,19 @@ SCHEDULERS = (
         "ReduceLROnPlateau",
         "Lower the learning rate when the validation loss stops improving.",
         (
-            Param("factor", "float", 0.1, "Factor of each reduction.", min=0.0, max=1.0, exclusive_min=True),
+            Param(
+                "factor",
+                "float",
+                0.1,
+                "Factor of each reduction.",
+                min=0.0,
+                max=1.0,
+                exclusive_min=True,
+            ),
             Param("patience", "int", 10, "Epochs without improvement before reducing.", min=0),
-            Param("threshold", "float", 1e-4, "Smallest change that counts as improvement.", min=0.0),
+            Param(
+                "threshold", "float", 1e-4, "Smallest change that counts as improvement.", min=0.0
+            ),
             Param("min_lr", "float", 0.0, "Lower bound of the learning rate.", min=0.0),
         ),
         {"step": "val_loss"},
@@ -168,12 +261,28 @@ INITS = (
     Component(
         "kaiming_uniform",
         "He uniform weights (for ReLU networks); biases zero.",
-        (Param("nonlinearity", "choice", "relu", "Activation that follows.", choices=("relu", "leaky_relu")),),
+        (
+            Param(
+                "nonlinearity",
+                "choice",
+                "relu",
+                "Activation that follows.",
+                choices=("relu", "leaky_relu"),
+            ),
+        ),
     ),
     Component(
         "kaiming_normal",
         "He normal weights (for ReLU networks); biases zero.",
-        (Param("nonlinearity", "choice", "relu", "Activation that follows.", choices=("relu", "leaky_relu")),),
+        (
+            Param(
+                "nonlinearity",
+                "choice",
+                "relu",
+                "Activation that follows.",
+                choices=("relu", "leaky_relu"),
+            ),
+        ),
     ),
     Component(
         "normal",

@@ -1,0 +1,423 @@
+"""Checking the training section against the registry and the model's shapes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .components import check_params, unknown_type
+from .problems import Problem, pointer
+from .registry import (
+    AUGMENTATION_TYPES,
+    DATASET_KINDS,
+    IMAGE_SETS,
+    INIT_TYPES,
+    LOSS_TYPES,
+    OPTIMIZER_TYPES,
+    SCHEDULER_TYPES,
+    SKLEARN_SETS,
+    Component,
+    Shape,
+)
+from .registry.base import fmt_shape
+from .spec import ModelSpec, TrainingSpec
+
+SKLEARN_FEATURES = {"iris": 4, "digits": 64, "wine": 13, "breast_cancer": 30, "diabetes": 10}
+SKLEARN_CLASSES = {"iris": 3, "digits": 10, "wine": 3, "breast_cancer": 2, "diabetes": None}
+IMAGE_KINDS = {"mnist", "fashion-mnist", "cifar10", "image-folder", "image-csv"}
+METRIC_TASK = {
+    "accuracy": "classification",
+    "rmse": "regression",
+    "log_rmse": "regression",
+    "mae": "regression",
+}
+
+
+@dataclass
+class Chosen:
+    """A resolved training component: its registry entry and full parameters."""
+
+    type: str
+    params: dict[str, Any]
+    entry: Component
+
+
+@dataclass
+class TrainingPlan:
+    """The training section with every default filled in, as the templates need it."""
+
+    spec: TrainingSpec
+    task: str  # regression | classification | binary
+    num_classes: int | None
+    dataset: Chosen | None
+    loss: Chosen | None
+    optimizer: Chosen | None
+    scheduler: Chosen | None
+    init: Chosen | None
+    augmentations: list[Chosen] = field(default_factory=list)
+    metric: str = "rmse"
+
+
+def _choose(
+    registry: dict[str, Component],
+    kind: str,
+    type_name: str,
+    params: dict[str, Any],
+    path: tuple[Any, ...],
+    problems: list[Problem],
+    type_field: str = "type",
+) -> Chosen | None:
+    entry = registry.get(type_name)
+    if entry is None:
+        message, hint = unknown_type(kind, type_name, registry)
+        problems.append(Problem(pointer(*path, type_field), message, hint))
+        return None
+    resolved, found = check_params(entry.params, params, path, type_name)
+    problems.extend(found)
+    return Chosen(type_name, resolved, entry)
+
+
+def _dataset_task(dataset: Chosen | None) -> str | None:
+    if dataset is None:
+        return None
+    task = dataset.entry.extra.get("task")
+    if task != "auto":
+        return task
+    if dataset.type == "sklearn":
+        return SKLEARN_SETS.get(dataset.params.get("name", ""))
+    return dataset.params.get("task")
+
+
+def check_training(
+    spec: ModelSpec, output_shape: Shape | None, output: str | None, problems: list[Problem]
+) -> TrainingPlan:
+    training = spec.effective_training()
+    base = ("training",)
+    dataset = _choose(
+        DATASET_KINDS,
+        "dataset kind",
+        training.dataset.kind,
+        training.dataset.params,
+        (*base, "dataset"),
+        problems,
+        "kind",
+    )
+    task = _dataset_task(dataset) or "regression"
+    default_loss = "CrossEntropyLoss" if task == "classification" else "MSELoss"
+    loss_spec = training.loss
+    loss = _choose(
+        LOSS_TYPES,
+        "loss",
+        loss_spec.type if loss_spec else default_loss,
+        loss_spec.params if loss_spec else {},
+        (*base, "loss"),
+        problems,
+    )
+    if loss is not None and loss.entry.extra["task"] == "binary" and task == "classification":
+        task = "binary"
+    optimizer = _choose(
+        OPTIMIZER_TYPES,
+        "optimizer",
+        training.optimizer.type,
+        training.optimizer.params,
+        (*base, "optimizer"),
+        problems,
+    )
+    scheduler = None
+    if training.scheduler is not None:
+        scheduler = _choose(
+            SCHEDULER_TYPES,
+            "scheduler",
+            training.scheduler.type,
+            training.scheduler.params,
+            (*base, "scheduler"),
+            problems,
+        )
+    init = None
+    if training.init is not None:
+        init = _choose(
+            INIT_TYPES,
+            "initialisation",
+            training.init.type,
+            training.init.params,
+            (*base, "init"),
+            problems,
+        )
+    augmentations = [
+        chosen
+        for k, aug in enumerate(training.augmentations)
+        if (
+            chosen := _choose(
+                AUGMENTATION_TYPES,
+                "augmentation",
+                aug.type,
+                aug.params,
+                (*base, "augmentations", k),
+                problems,
+            )
+        )
+    ]
+    plan = TrainingPlan(
+        spec=training,
+        task=task,
+        num_classes=None,
+        dataset=dataset,
+        loss=loss,
+        optimizer=optimizer,
+        scheduler=scheduler,
+        init=init,
+        augmentations=augmentations,
+    )
+    _check_data_shapes(spec, plan, output_shape, problems)
+    _check_loss(plan, output_shape, output, spec, problems)
+    _check_components(spec, plan, problems)
+    return plan
+
+
+def _check_data_shapes(
+    spec: ModelSpec, plan: TrainingPlan, output_shape: Shape | None, problems: list[Problem]
+) -> None:
+    dataset = plan.dataset
+    if dataset is None:
+        return
+    shape = tuple(spec.input.shape)
+    expected: list[Shape] = []
+    if dataset.type in IMAGE_SETS:
+        sample, plan.num_classes = IMAGE_SETS[dataset.type]
+        expected = [sample]
+    elif dataset.type == "sklearn":
+        name = dataset.params.get("name", "")
+        features = SKLEARN_FEATURES.get(name)
+        plan.num_classes = SKLEARN_CLASSES.get(name)
+        if features is not None:
+            expected = [(features,)]
+            if name == "digits":
+                expected += [(1, 8, 8), (8, 8)]
+    elif dataset.type in ("csv",) and len(shape) != 1:
+        problems.append(
+            Problem(
+                "/input/shape",
+                f"a CSV table gives flat rows, but the input shape is {list(shape)}",
+                "set the input shape to [number of feature columns after one-hot encoding]",
+            )
+        )
+    elif dataset.type in ("image-folder", "image-csv") and (
+        len(shape) != 3 or shape[0] not in (1, 3)
+    ):
+        problems.append(
+            Problem(
+                "/input/shape",
+                f"images load as (channels, height, width), but the input shape is {list(shape)}",
+                "use [3, H, W] for colour or [1, H, W] for greyscale images",
+            )
+        )
+    if expected and shape not in expected:
+        options = " or ".join(str(list(e)) for e in expected)
+        problems.append(
+            Problem(
+                "/input/shape",
+                f"{dataset.type} samples have shape {options}, but the input shape is {list(shape)}",
+                f"set the input shape to {list(expected[0])}",
+            )
+        )
+    if plan.augmentations and dataset.type not in IMAGE_KINDS:
+        problems.append(
+            Problem(
+                "/training/augmentations",
+                f"augmentations apply to image datasets, not to '{dataset.type}'",
+                "remove them, or choose an image dataset",
+            )
+        )
+    if plan.augmentations and len(shape) != 3:
+        problems.append(
+            Problem("/training/augmentations", "augmentations need (C, H, W) images", "remove them")
+        )
+    for k, aug in enumerate(plan.augmentations):
+        if (
+            aug.type == "ColorJitter"
+            and len(shape) == 3
+            and shape[0] != 3
+            and aug.params["saturation"]
+        ):
+            problems.append(
+                Problem(
+                    pointer("training", "augmentations", k, "params", "saturation"),
+                    "saturation jitter needs colour (3-channel) images",
+                    "set saturation to 0 for greyscale images",
+                )
+            )
+
+
+def _check_loss(
+    plan: TrainingPlan,
+    output_shape: Shape | None,
+    output: str | None,
+    spec: ModelSpec,
+    problems: list[Problem],
+) -> None:
+    loss = plan.loss
+    if loss is None:
+        return
+    loss_task = loss.entry.extra["task"]
+    data_task = _dataset_task(plan.dataset)
+    path = "/training/loss/type"
+    if data_task == "regression" and loss_task != "regression":
+        problems.append(
+            Problem(
+                path,
+                f"{loss.type} is a classification loss, but the data has numeric targets",
+                "use MSELoss, L1LossLoss or HuberLoss for regression".replace("LossLoss", "Loss"),
+            )
+        )
+        return
+    if data_task == "classification" and loss_task == "regression":
+        problems.append(
+            Problem(
+                path,
+                f"{loss.type} is a regression loss, but the data has class labels",
+                "use CrossEntropyLoss",
+            )
+        )
+        return
+    if output_shape is None:
+        return
+    classes = plan.num_classes
+    if plan.dataset is not None and plan.dataset.type == "synthetic-classification":
+        classes = output_shape[0] if len(output_shape) == 1 else None
+        if loss_task == "binary":
+            classes = 2
+    plan.num_classes = classes
+    out = fmt_shape(output_shape)
+    if loss_task == "binary":
+        if output_shape != (1,):
+            problems.append(
+                Problem(
+                    path,
+                    f"{loss.type} needs one output per sample, the model gives {out}",
+                    "end the model with Linear(out_features=1), or use CrossEntropyLoss",
+                )
+            )
+        elif classes not in (None, 2):
+            problems.append(
+                Problem(
+                    path,
+                    f"{loss.type} is for two classes, the data has {classes}",
+                    "use CrossEntropyLoss",
+                )
+            )
+        return
+    if loss_task == "classification":
+        if len(output_shape) != 1:
+            problems.append(
+                Problem(
+                    path,
+                    f"{loss.type} needs one score per class, the model gives {out}",
+                    "end the model with Flatten and a Linear layer",
+                )
+            )
+        elif classes is not None and output_shape[0] != classes:
+            problems.append(
+                Problem(
+                    path,
+                    f"{loss.type} needs one output per class: the model gives {output_shape[0]} "
+                    f"but the data has {classes} classes",
+                    f"set the last layer's output size (e.g. out_features) to {classes}",
+                )
+            )
+        elif output_shape[0] < 2:
+            problems.append(
+                Problem(
+                    path,
+                    f"{loss.type} needs at least two classes, the model gives {out}",
+                    "give the last layer one output per class",
+                )
+            )
+        if loss.type == "NLLLoss" and output and spec.nodes:
+            last = next((n for n in spec.nodes if n.id == output), None)
+            if last is not None and last.type != "LogSoftmax":
+                problems.append(
+                    Problem(
+                        path,
+                        "NLLLoss expects log-probabilities",
+                        "end the model with LogSoftmax, or use CrossEntropyLoss on raw scores",
+                    )
+                )
+        return
+    # regression
+    if len(output_shape) != 1:
+        problems.append(
+            Problem(
+                path,
+                f"{loss.type} compares one value vector per sample, the model gives {out}",
+                "end the model with Flatten and Linear",
+            )
+        )
+    elif (
+        plan.dataset is not None
+        and plan.dataset.type in ("sklearn", "csv")
+        and output_shape != (1,)
+    ):
+        problems.append(
+            Problem(
+                path,
+                f"the data has one target per sample, the model gives {out}",
+                "set the last layer's out_features to 1",
+            )
+        )
+
+
+def _check_components(spec: ModelSpec, plan: TrainingPlan, problems: list[Problem]) -> None:
+    training = plan.spec
+    optimizer = plan.optimizer
+    if optimizer is not None and optimizer.params.get("nesterov"):
+        if optimizer.params["momentum"] <= 0 or optimizer.params["dampening"] != 0:
+            problems.append(
+                Problem(
+                    "/training/optimizer/params/nesterov",
+                    "Nesterov momentum needs momentum > 0 and dampening 0",
+                    "set momentum (e.g. 0.9) and dampening 0, or turn nesterov off",
+                )
+            )
+    scheduler = plan.scheduler
+    if (
+        scheduler is not None
+        and scheduler.type == "MultiStepLR"
+        and "milestones" in scheduler.params
+    ):
+        milestones = list(scheduler.params["milestones"])
+        if milestones != sorted(set(milestones)):
+            problems.append(
+                Problem(
+                    "/training/scheduler/params/milestones",
+                    "milestones must increase",
+                    "list the epochs in increasing order, each once",
+                )
+            )
+    needs_val = training.early_stopping is not None or (
+        scheduler is not None and scheduler.type == "ReduceLROnPlateau"
+    )
+    if needs_val and training.val_split <= 0:
+        problems.append(
+            Problem(
+                "/training/val_split",
+                "early stopping and ReduceLROnPlateau watch the validation loss",
+                "set val_split above 0 (e.g. 0.2)",
+            )
+        )
+    metric = training.metric
+    if metric != "auto":
+        wanted = METRIC_TASK[metric]
+        task = "classification" if plan.task == "binary" else plan.task
+        if wanted != task:
+            problems.append(
+                Problem(
+                    "/training/metric",
+                    f"{metric} is a {wanted} metric, but this is {task}",
+                    "use 'auto'",
+                )
+            )
+        plan.metric = metric
+    else:
+        plan.metric = "rmse" if plan.task == "regression" else "accuracy"
+        if plan.dataset is not None and plan.dataset.params.get("log_target"):
+            plan.metric = "log_rmse"
