@@ -1,0 +1,63 @@
+# TorchCanvas: `make run` starts the app, `make test` runs every test.
+# Both work on a fresh machine with Python 3.11 (Debian): they install what they need.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# The pinned build is found on the CI machines' disk; elsewhere pip fetches it.
+TORCH := torch==2.14.1 torchvision==0.29.1
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+FRONTEND_SOURCES := $(shell find static/src static/index.html static/package.json static/vite.config.ts -type f 2>/dev/null)
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: run test frontend lint format bench clean
+
+run: $(VENV)/.app static/dist/.vite/manifest.json
+	$(BIN)/torchcanvas serve --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.test static/dist/.vite/manifest.json system-packages
+	cd static && npm test
+	scripts/with-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.app: $(VENV)/bin/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test: $(VENV)/bin/python pyproject.toml
+	$(BIN)/python -c "import torch, torchvision" 2>/dev/null || $(BIN)/pip install --quiet $(TORCH)
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(VENV)/.app $@
+
+static/node_modules/.package-lock.json: static/package-lock.json
+	cd static && npm ci --no-audit --no-fund
+	touch $@
+
+static/dist/.vite/manifest.json: static/node_modules/.package-lock.json $(FRONTEND_SOURCES)
+	cd static && npm run build
+
+frontend: static/dist/.vite/manifest.json
+
+# Debian packages the tests use: a real browser, a real PostgreSQL, wrk for benchmarks.
+system-packages:
+	@command -v chromium >/dev/null && command -v pg_ctlcluster >/dev/null && command -v wrk >/dev/null || \
+	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium postgresql wrk >/dev/null; }
+
+lint: $(VENV)/.test
+	$(BIN)/ruff check builder codegen tests benchmarks
+	$(BIN)/black --check builder codegen tests benchmarks
+
+format: $(VENV)/.test
+	$(BIN)/ruff check --fix builder codegen tests benchmarks
+	$(BIN)/black builder codegen tests benchmarks
+
+bench: $(VENV)/.test static/dist/.vite/manifest.json system-packages
+	scripts/with-postgres.sh $(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) static/node_modules static/dist .pytest_cache
