@@ -1,16 +1,67 @@
 """Turning a checked spec into the files of a PyTorch project.
 
-`generate(data)` is the one entry point the API, the CLI and the tests use.
+`generate(data)` is the one entry point the API, the CLI and the tests use. Templates
+live in `templates/code/`; every value reaches them through `literals` (safe emission),
+and every Python file is formatted with black, so the same spec always gives the same
+bytes.
 """
 
 from __future__ import annotations
 
 import io
+import json
+import textwrap
 import zipfile
+from functools import cache
 from typing import Any
 
+import black
+import jinja2
+
 from .analysis import Analysis, analyze
+from .forward import forward_statements
+from .literals import docstring_text, markdown_text, one_line, py
+from .modules import constructor
+from .names import class_name, slug
 from .problems import SpecError
+from .registry import BLOCKS
+from .registry.base import fmt_shape
+from .resources import templates_dir
+from .training_check import TrainingPlan
+
+DATASET_TITLES = {
+    "synthetic-regression": "synthetic regression data",
+    "synthetic-classification": "synthetic classification data",
+    "sklearn": "a scikit-learn toy dataset",
+    "csv": "a CSV table",
+    "mnist": "MNIST",
+    "fashion-mnist": "Fashion-MNIST",
+    "cifar10": "CIFAR-10",
+    "image-folder": "a folder of images",
+    "image-csv": "images listed in a CSV file",
+}
+NORM_TYPES = ("BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d")
+INIT_FUNCTIONS = {
+    "xavier_uniform": ("xavier_uniform_", "gain"),
+    "xavier_normal": ("xavier_normal_", "gain"),
+    "kaiming_uniform": ("kaiming_uniform_", "nonlinearity"),
+    "kaiming_normal": ("kaiming_normal_", "nonlinearity"),
+    "normal": ("normal_", "std"),
+}
+INIT_DOCS = {
+    "xavier_uniform": "Glorot-uniform weights",
+    "xavier_normal": "Glorot-normal weights",
+    "kaiming_uniform": "He-uniform weights",
+    "kaiming_normal": "He-normal weights",
+    "normal": "Normal weights",
+}
+TORCHVISION_SETS = {
+    "mnist": ("MNIST", (0.1307,), (0.3081,)),
+    "fashion-mnist": ("FashionMNIST", (0.2860,), (0.3530,)),
+    "cifar10": ("CIFAR10", (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
+}
+"""torchvision class, per-channel mean and standard deviation of the training images."""
+WEIGHTED_TYPES = ("Linear", "Conv1d", "Conv2d", "ConvTranspose2d")
 
 
 def generate(data: Any) -> dict[str, str]:
@@ -21,8 +72,258 @@ def generate(data: Any) -> dict[str, str]:
     return render_project(analysis)
 
 
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir() / "code")),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+    )
+    env.filters["py"] = py
+    env.filters["comment"] = one_line
+    return env
+
+
+def _format(code: str) -> str:
+    return black.format_str(code, mode=black.Mode())
+
+
 def render_project(analysis: Analysis) -> dict[str, str]:
-    raise NotImplementedError  # filled in by the code templates
+    """model.py, train.py, data.py, README.md, requirements.txt and spec.json."""
+    assert analysis.spec is not None and analysis.training is not None
+    context = project_context(analysis)
+    env = _environment()
+    files = {
+        "model.py": _format(env.get_template("model.py.j2").render(context)),
+        "data.py": _format(env.get_template("data.py.j2").render(context)),
+        "train.py": _format(env.get_template("train.py.j2").render(context)),
+        "requirements.txt": env.get_template("requirements.txt.j2").render(context),
+        "README.md": env.get_template("README.md.j2").render(context),
+        "spec.json": json.dumps(
+            analysis.spec.model_dump(mode="json", exclude_unset=True), indent=2, ensure_ascii=False
+        )
+        + "\n",
+    }
+    return files
+
+
+def project_context(analysis: Analysis) -> dict[str, Any]:
+    spec = analysis.spec
+    assert spec is not None and analysis.training is not None
+    name = class_name(spec.name)
+    statements, result = forward_statements(analysis)
+    output_shape = analysis.output_shape or ()
+    layers = []
+    for node_id in analysis.order:
+        info = analysis.nodes[node_id]
+        block = BLOCKS[info.type]
+        if block.emission == "module":
+            layers.append({"id": node_id, "ctor": constructor(block, info.params)})
+    types_used = {analysis.nodes[i].type for i in analysis.order}
+    context: dict[str, Any] = {
+        "class_name": name,
+        "title": docstring_text(spec.name),
+        "title_line": one_line(spec.name),
+        "docstring": _class_docstring(spec.name, spec.description),
+        "description_md": markdown_text(spec.description),
+        "title_md": markdown_text(spec.name),
+        "slug": slug(spec.name),
+        "input_shape": py(tuple(spec.input.shape)),
+        "batch_input": fmt_shape(("N", *spec.input.shape)),  # type: ignore[arg-type]
+        "batch_output": fmt_shape(("N", *output_shape)),  # type: ignore[arg-type]
+        "total_params": f"{analysis.total_params:,}",
+        "layers": layers,
+        "statements": statements,
+        "result": result,
+        "uses_cat": "Concat" in types_used,
+        "init": _init_context(analysis.training, types_used),
+        "shape_table": _shape_table(analysis),
+    }
+    context.update(_training_context(analysis, analysis.training, types_used))
+    return context
+
+
+def _class_docstring(name: str, description: str) -> str:
+    text = docstring_text(name)
+    if description.strip():
+        paragraphs = docstring_text(description).split("\n")
+        wrapped = [textwrap.fill(p, width=84) if p.strip() else "" for p in paragraphs]
+        text += ".\n\n" + textwrap.indent("\n".join(wrapped), "    ").rstrip()
+    return text
+
+
+def _init_context(plan: TrainingPlan, types_used: set[str]) -> dict[str, str] | None:
+    if plan.init is None or plan.init.type == "default":
+        return None
+    function, arg = INIT_FUNCTIONS[plan.init.type]
+    value = plan.init.params[arg]
+    args = f", mean=0.0, std={py(value)}" if arg == "std" else f", {arg}={py(value)}"
+    weighted = [t for t in WEIGHTED_TYPES if t in types_used]
+    return {
+        "function": function,
+        "args": args,
+        "doc": f"{INIT_DOCS[plan.init.type]} and zero biases for Linear and convolution layers.",
+        "layer_types": _type_tuple(weighted or ["Linear"]),
+    }
+
+
+def _type_tuple(types: list[str]) -> str:
+    if len(types) == 1:
+        return f"nn.{types[0]}"
+    return "(" + ", ".join(f"nn.{t}" for t in types) + ")"
+
+
+def _call(type_name: str, params: dict[str, Any], first: str = "", skip: tuple[str, ...] = ()) -> str:
+    args = [first] if first else []
+    args += [f"{k}={py(v)}" for k, v in params.items() if k not in skip]
+    return f"{type_name}({', '.join(args)})"
+
+
+def _nondefault(component: Any) -> dict[str, Any]:
+    return {
+        p.name: component.params[p.name]
+        for p in component.entry.params
+        if p.name in component.params and component.params[p.name] != p.default
+    }
+
+
+def _training_context(analysis: Analysis, plan: TrainingPlan, types_used: set[str]) -> dict[str, Any]:
+    spec = analysis.spec
+    assert spec is not None
+    training = plan.spec
+    dataset = plan.dataset
+    assert dataset is not None and plan.loss is not None and plan.optimizer is not None
+    optimizer = plan.optimizer
+    opt_params = dict(optimizer.params)
+    lr = opt_params.pop("lr")
+    weight_decay = opt_params.get("weight_decay", 0.0)
+    exempt = bool(training.optimizer.exempt_bias_and_norm and weight_decay)
+    if exempt:
+        opt_params.pop("weight_decay")
+    defaults = {p.name: p.default for p in optimizer.entry.params}
+    optimizer_args = "".join(
+        f", {k}={py(v)}" for k, v in opt_params.items() if v != defaults.get(k)
+    )
+    scheduler_code, step = _scheduler(plan)
+    val_split = training.val_split
+    has_val = val_split > 0
+    output_shape = analysis.output_shape or (1,)
+    params_raw = dict(dataset.params)
+    predict_test = dataset.type == "csv" and bool(params_raw.get("test_path")) and plan.task == "regression"
+    context = {
+        "dataset_kind": dataset.type,
+        "data_template": TORCHVISION_SETS.get(dataset.type) and "torchvision" or dataset.type,
+        "dataset_title": DATASET_TITLES.get(dataset.type, dataset.type),
+        "params": {k: py(v) for k, v in dataset.params.items()},
+        "params_raw": params_raw,
+        "task": plan.task,
+        "num_classes": plan.num_classes,
+        "outputs": output_shape[0],
+        "metric": plan.metric,
+        "metric_title": {"accuracy": "accuracy", "rmse": "RMSE", "log_rmse": "log-RMSE", "mae": "MAE"}[
+            plan.metric
+        ],
+        "log_target": bool(params_raw.get("log_target")),
+        "needs_math": step == "batch" or plan.metric in ("rmse", "log_rmse") or training.early_stopping is not None,
+        "epochs": training.epochs,
+        "batch_size": training.batch_size,
+        "lr": py(lr),
+        "seed": training.seed,
+        "device": py(training.device),
+        "data_dir": py(params_raw.get("root", "data") if dataset.type != "csv" else "data"),
+        "out_default": f"runs/{slug(spec.name)}",
+        "out_default_literal": py(f"runs/{slug(spec.name)}"),
+        "download": dataset.type in ("mnist", "fashion-mnist", "cifar10"),
+        "tensorboard": training.tensorboard,
+        "plot": True,
+        "has_val": has_val,
+        "val_split": py(val_split),
+        "val_percent": f"{val_split * 100:g}",
+        "loss": _call(f"nn.{plan.loss.type}", _nondefault(plan.loss)),
+        "optimizer": optimizer.type,
+        "optimizer_args": optimizer_args,
+        "weight_decay": py(weight_decay),
+        "exempt": exempt,
+        "norm_types": _type_tuple([t for t in NORM_TYPES if t in types_used]) if any(
+            t in types_used for t in NORM_TYPES
+        ) else "",
+        "scheduler": scheduler_code,
+        "batch_scheduler": step == "batch",
+        "epoch_scheduler": step == "epoch",
+        "plateau_scheduler": step == "val_loss",
+        "grad_clip": py(training.grad_clip) if training.grad_clip else None,
+        "early_stopping": training.early_stopping is not None,
+        "patience": training.early_stopping.patience if training.early_stopping else 0,
+        "min_delta": py(training.early_stopping.min_delta) if training.early_stopping else "0.0",
+        "predict_test": predict_test,
+        "requirements": _requirements(dataset.type, training.tensorboard),
+    }
+    if dataset.type in TORCHVISION_SETS:
+        cls, mean, std = TORCHVISION_SETS[dataset.type]
+        context.update(
+            torchvision_class=cls,
+            image_mean=py(mean),
+            image_std=py(std),
+            input_channels=spec.input.shape[0],
+            input_shape_plain=", ".join(str(d) for d in spec.input.shape),
+        )
+    return context
+
+
+def _scheduler(plan: TrainingPlan) -> tuple[str | None, str | None]:
+    scheduler = plan.scheduler
+    if scheduler is None:
+        return None, None
+    params = _nondefault(scheduler)
+    positional = [p.name for p in scheduler.entry.params if p.positional]
+    for name in positional:
+        params.setdefault(name, scheduler.params[name])
+    cls = f"torch.optim.lr_scheduler.{scheduler.type}"
+    if scheduler.type == "CosineAnnealingLR":
+        t_max = scheduler.params["T_max"]
+        params.pop("T_max", None)
+        first = "optimizer, T_max=" + (py(t_max) if t_max else "args.epochs")
+        return _call(cls, params, first), "epoch"
+    if scheduler.type == "OneCycleLR":
+        max_lr = scheduler.params["max_lr"]
+        params.pop("max_lr", None)
+        first = (
+            "optimizer, max_lr=" + (py(max_lr) if max_lr else "args.lr")
+            + ", epochs=args.epochs, steps_per_epoch=steps_per_epoch"
+        )
+        return _call(cls, params, first), "batch"
+    return _call(cls, params, "optimizer"), scheduler.entry.extra["step"]
+
+
+def _requirements(kind: str, tensorboard: bool) -> list[str]:
+    packages = ["torch>=2.4", "matplotlib"]
+    if kind in ("mnist", "fashion-mnist", "cifar10", "image-folder", "image-csv"):
+        packages.insert(1, "torchvision>=0.19")
+    if kind == "sklearn":
+        packages.append("scikit-learn")
+    if kind == "csv":
+        packages.append("pandas")
+    if tensorboard:
+        packages.append("tensorboard")
+    return packages
+
+
+def _shape_table(analysis: Analysis) -> list[dict[str, str]]:
+    rows = []
+    for node_id in analysis.order:
+        info = analysis.nodes[node_id]
+        rows.append(
+            {
+                "id": node_id,
+                "type": info.type,
+                "shape": fmt_shape(("N", *(info.output_shape or ()))),  # type: ignore[arg-type]
+                "params": f"{info.param_count:,}",
+            }
+        )
+    return rows
 
 
 def zip_project(files: dict[str, str], folder: str) -> bytes:

@@ -198,7 +198,6 @@ def _conv_params(dims: int, transposed: bool = False) -> tuple[Param, ...]:
             "Size of the convolving kernel.",
             min=1,
             length=dims,
-            positional=True,
         ),
         Param("stride", "int_tuple", 1, "Stride of the convolution.", min=1, length=dims),
         Param("padding", "int_tuple", 0, "Zero padding added to each side.", min=0, length=dims),

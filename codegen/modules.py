@@ -1,0 +1,22 @@
+"""Constructor calls of the layers, e.g. `nn.Conv2d(3, 6, kernel_size=5)`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .literals import py
+from .registry import Block
+
+
+def constructor(block: Block, params: dict[str, Any]) -> str:
+    """`nn.<Type>(...)` with positional arguments first and only non-default keywords."""
+    args: list[str] = []
+    for param in block.params:
+        value = params.get(param.name)
+        if param.name == "normalized_shape" and isinstance(value, tuple) and len(value) == 1:
+            value = value[0]
+        if param.positional:
+            args.append(py(value))
+        elif param.name in params and value != param.default:
+            args.append(f"{param.name}={py(value)}")
+    return f"nn.{block.type}({', '.join(args)})"
