@@ -1,0 +1,168 @@
+"""The contract of generated train.py (DESIGN.md §4), checked by running it for real."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from tests.conftest import load_example
+from tests.execution.project import run_train, with_training, write_project
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def digits_project(tmp_path_factory):
+    return write_project(load_example("digits-mlp"), tmp_path_factory.mktemp("digits"))
+
+
+def test_digits_mlp_learns_real_data(digits_project):
+    """scikit-learn's digits: the example MLP must reach at least 0.9 validation accuracy."""
+    run = run_train(digits_project, "--epochs", "15", out="learn")
+    assert run.returncode == 0, run.stderr
+    history = run.history
+    assert [row["epoch"] for row in history] == list(range(1, 16))
+    assert set(history[0]) == {"epoch", "loss", "val_loss", "metric", "lr", "seconds"}
+    assert history[-1]["loss"] < history[0]["loss"] / 3
+    assert run.metrics["metric"] == "accuracy"
+    assert run.metrics["val_metric"] >= 0.9
+    assert "val_accuracy" in run.stdout.splitlines()[-2]
+    state = torch.load(run.out / "model.pt", weights_only=True)
+    assert set(state) == {"fc1.weight", "fc1.bias", "out.weight", "out.bias"}
+    assert (run.out / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_same_seed_same_numbers(digits_project):
+    first = run_train(digits_project, "--epochs", "2", out="a")
+    second = run_train(digits_project, "--epochs", "2", out="b")
+    assert first.returncode == second.returncode == 0
+    strip = [{k: v for k, v in row.items() if k != "seconds"} for row in first.history]
+    assert strip == [{k: v for k, v in row.items() if k != "seconds"} for row in second.history]
+
+
+def test_resume_continues_exactly(digits_project):
+    """Two epochs, then two more with --resume, equal four epochs in one go."""
+    straight = run_train(digits_project, "--epochs", "4", out="straight")
+    first = run_train(digits_project, "--epochs", "2", out="resumed")
+    resumed = run_train(digits_project, "--epochs", "4", "--resume", out="resumed")
+    assert straight.returncode == first.returncode == resumed.returncode == 0, resumed.stderr
+    assert "resumed from epoch 2" in resumed.stdout
+    assert [r["epoch"] for r in resumed.history] == [1, 2, 3, 4]
+    for a, b in zip(straight.history, resumed.history, strict=True):
+        assert a["loss"] == pytest.approx(b["loss"], rel=1e-6)
+        assert a["val_loss"] == pytest.approx(b["val_loss"], rel=1e-6)
+    checkpoint = torch.load(resumed.out / "checkpoint.pt", weights_only=False)
+    assert checkpoint["epoch"] == 4
+
+
+def test_resume_without_checkpoint_is_a_one_line_error(digits_project):
+    run = run_train(digits_project, "--resume", out="nothing")
+    assert run.returncode != 0
+    assert run.stderr.strip().count("\n") == 0
+    assert "no checkpoint" in run.stderr
+
+
+def test_limit_batches(digits_project):
+    run = run_train(digits_project, "--epochs", "1", "--limit-batches", "2", out="limited")
+    assert run.returncode == 0, run.stderr
+    assert len(run.history) == 1
+
+
+def test_early_stopping_restores_best_weights(tmp_path):
+    spec = with_training(
+        load_example("digits-mlp"),
+        epochs=60,
+        early_stopping={"patience": 2, "min_delta": 0.05},
+    )
+    run = run_train(write_project(spec, tmp_path), out="early")
+    assert run.returncode == 0, run.stderr
+    assert "early stop" in run.stdout
+    metrics = run.metrics
+    assert len(run.history) < 60
+    best = min(run.history, key=lambda row: row["val_loss"])
+    assert metrics["best_epoch"] == best["epoch"]
+    assert metrics["val_loss"] == pytest.approx(best["val_loss"])
+
+
+@pytest.mark.parametrize(
+    "scheduler",
+    [
+        {"type": "StepLR", "params": {"step_size": 1, "gamma": 0.5}},
+        {"type": "MultiStepLR", "params": {"milestones": [1, 2]}},
+        {"type": "ExponentialLR", "params": {"gamma": 0.5}},
+        {"type": "CosineAnnealingLR"},
+        {"type": "OneCycleLR"},
+        {"type": "ReduceLROnPlateau", "params": {"patience": 0, "factor": 0.5}},
+    ],
+)
+def test_schedulers_change_the_learning_rate(tmp_path, scheduler):
+    spec = with_training(load_example("iris-classifier"), epochs=3, scheduler=scheduler)
+    run = run_train(write_project(spec, tmp_path), out="sched")
+    assert run.returncode == 0, run.stderr
+    rates = [row["lr"] for row in run.history]
+    if scheduler["type"] == "ReduceLROnPlateau":
+        assert rates[-1] <= rates[0]
+    else:
+        assert len(set(rates)) > 1
+
+
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+def test_optimizers_with_decay_exempting_biases(tmp_path, optimizer):
+    spec = with_training(
+        load_example("digits-resnet"),
+        epochs=1,
+        optimizer={
+            "type": optimizer,
+            "params": {"lr": 0.01, "weight_decay": 0.01},
+            "exempt_bias_and_norm": True,
+        },
+        grad_clip=1.0,
+    )
+    folder = write_project(spec, tmp_path)
+    train_py = (folder / "train.py").read_text()
+    assert "parameter_groups(model, 0.01)" in train_py
+    assert "clip_grad_norm_" in train_py
+    run = run_train(folder, "--limit-batches", "3", out="opt")
+    assert run.returncode == 0, run.stderr
+    checkpoint = torch.load(run.out / "checkpoint.pt", weights_only=False)
+    groups = checkpoint["optimizer"]["param_groups"]
+    assert [g["weight_decay"] for g in groups] == [0.01, 0.0]
+    # decayed: the 3 conv weights and the classifier weight; exempt: biases and GroupNorm
+    assert len(groups[0]["params"]) == 4
+    assert len(groups[1]["params"]) == 4 + 4
+
+
+@pytest.mark.parametrize(
+    "init", ["xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal", "normal"]
+)
+def test_initialisations_zero_the_biases(tmp_path, init):
+    spec = with_training(load_example("iris-classifier"), init={"type": init})
+    folder = write_project(spec, tmp_path)
+    probe = (
+        "import torch; from model import build_model; torch.manual_seed(0); m = build_model();"
+        "print(float(m.fc1.bias.abs().sum()), float(m.fc1.weight.std()))"
+    )
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=folder, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert float(out[0]) == 0.0
+    assert float(out[1]) > 0.0
+
+
+def test_tensorboard_logging(tmp_path):
+    pytest.importorskip("tensorboard")
+    spec = with_training(load_example("iris-classifier"), epochs=2, tensorboard=True)
+    run = run_train(write_project(spec, tmp_path), out="tb")
+    assert run.returncode == 0, run.stderr
+    assert list((run.out / "tensorboard").glob("events.out.tfevents.*"))
+
+
+def test_history_is_json_with_numbers(digits_project):
+    run = run_train(digits_project, "--epochs", "1", out="json")
+    rows = json.loads((run.out / "history.json").read_text())
+    assert all(isinstance(rows[0][k], float) for k in ("loss", "val_loss", "metric", "lr"))
