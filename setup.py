@@ -1,0 +1,26 @@
+"""Packaging: `templates/`, `examples/` and the built editor live at the top of the checkout
+(DESIGN.md §2) and are installed inside the packages, where codegen.resources finds them."""
+
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+SHIPPED = {
+    "codegen.templates": "templates",
+    "codegen.examples": "examples",
+}
+if Path("static/dist").is_dir():  # the editor, once built by `make`
+    SHIPPED["builder.static_dist"] = "static/dist"
+
+setup(
+    packages=find_packages(include=["builder", "builder.*", "codegen", "codegen.*"])
+    + list(SHIPPED),
+    package_dir=SHIPPED,
+    package_data={
+        "codegen.templates": ["code/*.j2", "code/**/*.j2", "pages/*.html", "pages/**/*.html"],
+        "codegen.examples": ["*.json"],
+        "builder.static_dist": ["**/*", ".vite/*"],
+        "builder": ["migrations/*", "migrations/**/*", "*.ini"],
+    },
+    include_package_data=False,
+)
