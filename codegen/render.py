@@ -242,6 +242,7 @@ def _training_context(analysis: Analysis, plan: TrainingPlan, types_used: set[st
         "has_val": has_val,
         "val_split": py(val_split),
         "val_percent": f"{val_split * 100:g}",
+        "image_prepare": False,
         "loss": _call(f"nn.{plan.loss.type}", _nondefault(plan.loss)),
         "optimizer": optimizer.type,
         "optimizer_args": optimizer_args,
