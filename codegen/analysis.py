@@ -369,7 +369,8 @@ def _infer_shapes(spec: ModelSpec, result: Analysis, problems: list[Problem]) ->
         block = BLOCKS.get(info.type)
         if block is None or not info.inputs or any(s not in shapes for s in info.inputs):
             continue
-        if any(p.required and p.name not in info.params for p in block.params):
+        # a required parameter is missing or a given one is bad (already reported)
+        if any(p.name not in info.params for p in block.params):
             continue
         count = len(info.inputs)
         if count < block.min_inputs or (block.max_inputs is not None and count > block.max_inputs):
