@@ -45,9 +45,7 @@ def forward_statements(analysis: Analysis) -> tuple[list[Statement], str]:
         next_id = order[position + 1] if position + 1 < len(order) else None
         x_free = holder is None or remaining.get(holder, 0) == 0
         chained = (
-            x_free
-            and len(consumers[node_id]) == 1
-            and consumers[node_id][0] == next_id
+            x_free and len(consumers[node_id]) == 1 and consumers[node_id][0] == next_id
         ) or (node_id == analysis.output and x_free)
         target = "x" if chained else node_id
         if chained:
@@ -56,7 +54,9 @@ def forward_statements(analysis: Analysis) -> tuple[list[Statement], str]:
             holder = None
         names[node_id] = target
         shape = ", ".join(["N", *(str(d) for d in info.output_shape or ())])
-        statements.append(Statement(target, _expression(info.type, node_id, args, info.params), shape))
+        statements.append(
+            Statement(target, _expression(info.type, node_id, args, info.params), shape)
+        )
     result = names.get(analysis.output or "", "x")
     return statements, result
 

@@ -40,7 +40,14 @@ DATASET_TITLES = {
     "image-folder": "a folder of images",
     "image-csv": "images listed in a CSV file",
 }
-NORM_TYPES = ("BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d")
+NORM_TYPES = (
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "LayerNorm",
+    "GroupNorm",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
+)
 INIT_FUNCTIONS = {
     "xavier_uniform": ("xavier_uniform_", "gain"),
     "xavier_normal": ("xavier_normal_", "gain"),
@@ -176,7 +183,9 @@ def _type_tuple(types: list[str]) -> str:
     return "(" + ", ".join(f"nn.{t}" for t in types) + ")"
 
 
-def _call(type_name: str, params: dict[str, Any], first: str = "", skip: tuple[str, ...] = ()) -> str:
+def _call(
+    type_name: str, params: dict[str, Any], first: str = "", skip: tuple[str, ...] = ()
+) -> str:
     args = [first] if first else []
     args += [f"{k}={py(v)}" for k, v in params.items() if k not in skip]
     return f"{type_name}({', '.join(args)})"
@@ -190,7 +199,9 @@ def _nondefault(component: Any) -> dict[str, Any]:
     }
 
 
-def _training_context(analysis: Analysis, plan: TrainingPlan, types_used: set[str]) -> dict[str, Any]:
+def _training_context(
+    analysis: Analysis, plan: TrainingPlan, types_used: set[str]
+) -> dict[str, Any]:
     spec = analysis.spec
     assert spec is not None
     training = plan.spec
@@ -212,7 +223,9 @@ def _training_context(analysis: Analysis, plan: TrainingPlan, types_used: set[st
     has_val = val_split > 0
     output_shape = analysis.output_shape or (1,)
     params_raw = dict(dataset.params)
-    predict_test = dataset.type == "csv" and bool(params_raw.get("test_path")) and plan.task == "regression"
+    predict_test = (
+        dataset.type == "csv" and bool(params_raw.get("test_path")) and plan.task == "regression"
+    )
     context = {
         "dataset_kind": dataset.type,
         "data_template": TORCHVISION_SETS.get(dataset.type) and "torchvision" or dataset.type,
@@ -223,11 +236,16 @@ def _training_context(analysis: Analysis, plan: TrainingPlan, types_used: set[st
         "num_classes": plan.num_classes,
         "outputs": output_shape[0],
         "metric": plan.metric,
-        "metric_title": {"accuracy": "accuracy", "rmse": "RMSE", "log_rmse": "log-RMSE", "mae": "MAE"}[
-            plan.metric
-        ],
+        "metric_title": {
+            "accuracy": "accuracy",
+            "rmse": "RMSE",
+            "log_rmse": "log-RMSE",
+            "mae": "MAE",
+        }[plan.metric],
         "log_target": bool(params_raw.get("log_target")),
-        "needs_math": step == "batch" or plan.metric in ("rmse", "log_rmse") or training.early_stopping is not None,
+        "needs_math": step == "batch"
+        or plan.metric in ("rmse", "log_rmse")
+        or training.early_stopping is not None,
         "epochs": training.epochs,
         "batch_size": training.batch_size,
         "lr": py(lr),
@@ -242,15 +260,18 @@ def _training_context(analysis: Analysis, plan: TrainingPlan, types_used: set[st
         "has_val": has_val,
         "val_split": py(val_split),
         "val_percent": f"{val_split * 100:g}",
-        "image_prepare": False,
+        "image_prepare": dataset.type in TORCHVISION_SETS,
+        "has_test": dataset.type in TORCHVISION_SETS,
         "loss": _call(f"nn.{plan.loss.type}", _nondefault(plan.loss)),
         "optimizer": optimizer.type,
         "optimizer_args": optimizer_args,
         "weight_decay": py(weight_decay),
         "exempt": exempt,
-        "norm_types": _type_tuple([t for t in NORM_TYPES if t in types_used]) if any(
-            t in types_used for t in NORM_TYPES
-        ) else "",
+        "norm_types": (
+            _type_tuple([t for t in NORM_TYPES if t in types_used])
+            if any(t in types_used for t in NORM_TYPES)
+            else ""
+        ),
         "scheduler": scheduler_code,
         "batch_scheduler": step == "batch",
         "epoch_scheduler": step == "epoch",
@@ -262,13 +283,30 @@ def _training_context(analysis: Analysis, plan: TrainingPlan, types_used: set[st
         "predict_test": predict_test,
         "requirements": _requirements(dataset.type, training.tensorboard),
     }
+    steps = [a for a in plan.augmentations if a.type != "Resize"]
+    resize = next((a.params["size"] for a in plan.augmentations if a.type == "Resize"), None)
+    data_imports = ["eval_batches", "load_data", "num_samples", "train_batches"]
+    if context["has_test"]:
+        data_imports.append("load_test_data")
+    if predict_test:
+        data_imports += ["load_test_rows", "save_predictions"]
+    context.update(
+        data_imports=", ".join(sorted(data_imports)),
+        augmentations=[
+            {"type": a.type, "params": {k: py(v) for k, v in a.params.items()}} for a in steps
+        ],
+        resize=py(tuple(resize)) if resize else None,
+        needs_functional=bool(resize)
+        or any(a.type in ("RandomCrop", "RandomRotation") for a in steps),
+        needs_math_in_data=any(a.type == "RandomRotation" for a in steps),
+        input_channels=spec.input.shape[0],
+    )
     if dataset.type in TORCHVISION_SETS:
         cls, mean, std = TORCHVISION_SETS[dataset.type]
         context.update(
             torchvision_class=cls,
             image_mean=py(mean),
             image_std=py(std),
-            input_channels=spec.input.shape[0],
             input_shape_plain=", ".join(str(d) for d in spec.input.shape),
         )
     return context
@@ -292,7 +330,8 @@ def _scheduler(plan: TrainingPlan) -> tuple[str | None, str | None]:
         max_lr = scheduler.params["max_lr"]
         params.pop("max_lr", None)
         first = (
-            "optimizer, max_lr=" + (py(max_lr) if max_lr else "args.lr")
+            "optimizer, max_lr="
+            + (py(max_lr) if max_lr else "args.lr")
             + ", epochs=args.epochs, steps_per_epoch=steps_per_epoch"
         )
         return _call(cls, params, first), "batch"

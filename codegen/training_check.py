@@ -184,6 +184,11 @@ def _check_data_shapes(
     expected: list[Shape] = []
     if dataset.type in IMAGE_SETS:
         sample, plan.num_classes = IMAGE_SETS[dataset.type]
+        resize = next(
+            (a.params.get("size") for a in plan.augmentations if a.type == "Resize"), None
+        )
+        if resize is not None and len(resize) == 2:
+            sample = (sample[0], *resize)
         expected = [sample]
     elif dataset.type == "sklearn":
         name = dataset.params.get("name", "")
@@ -233,6 +238,14 @@ def _check_data_shapes(
             Problem("/training/augmentations", "augmentations need (C, H, W) images", "remove them")
         )
     for k, aug in enumerate(plan.augmentations):
+        if aug.type == "Resize" and len(aug.params.get("size", ())) != 2:
+            problems.append(
+                Problem(
+                    pointer("training", "augmentations", k, "params", "size"),
+                    "Resize needs [height, width]",
+                    "write it like [32, 32]",
+                )
+            )
         if (
             aug.type == "ColorJitter"
             and len(shape) == 3

@@ -61,7 +61,7 @@ def test_resume_without_checkpoint_is_a_one_line_error(digits_project):
     run = run_train(digits_project, "--resume", out="nothing")
     assert run.returncode != 0
     assert run.stderr.strip().count("\n") == 0
-    assert "no checkpoint" in run.stderr
+    assert "checkpoint.pt; train without --resume first" in run.stderr
 
 
 def test_limit_batches(digits_project):

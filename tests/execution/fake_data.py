@@ -1,0 +1,58 @@
+"""Tiny datasets written in the real on-disk formats that the generated code reads.
+
+Images of class k carry a bright block at a position that depends on k, plus noise, so a
+small network can learn them in a few steps.
+"""
+
+from __future__ import annotations
+
+import pickle
+import struct
+from pathlib import Path
+
+import numpy as np
+
+
+def class_images(count: int, channels: int, size: int, classes: int = 10, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, classes, count)
+    images = rng.integers(0, 60, (count, size, size, channels)).astype(np.uint8)
+    block = size // 4
+    for i, label in enumerate(labels):
+        row, col = divmod(int(label), 4)
+        images[i, row * block : (row + 1) * block, col * block : (col + 1) * block, :] = 255
+    return images, labels.astype(np.uint8)
+
+
+def write_idx(folder: Path, prefix: str, images: np.ndarray, labels: np.ndarray) -> None:
+    """MNIST's idx format: big-endian header, then raw unsigned bytes."""
+    count, rows, cols = images.shape[:3]
+    (folder / f"{prefix}-images-idx3-ubyte").write_bytes(
+        struct.pack(">IIII", 2051, count, rows, cols) + images[..., 0].tobytes()
+    )
+    (folder / f"{prefix}-labels-idx1-ubyte").write_bytes(
+        struct.pack(">II", 2049, count) + labels.tobytes()
+    )
+
+
+def write_mnist(root: Path, name: str = "MNIST", train: int = 300, test: int = 100) -> Path:
+    """`root/<name>/raw/` as torchvision's MNIST and FashionMNIST read it."""
+    raw = root / name / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    write_idx(raw, "train", *class_images(train, 1, 28, seed=1))
+    write_idx(raw, "t10k", *class_images(test, 1, 28, seed=2))
+    return root
+
+
+def write_cifar10(root: Path, per_batch: int = 60, test: int = 100) -> Path:
+    """`root/cifar-10-batches-py/` with the five training batches and the test batch."""
+    folder = root / "cifar-10-batches-py"
+    folder.mkdir(parents=True, exist_ok=True)
+    names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
+    for k, name in enumerate(names):
+        images, labels = class_images(test if name == "test_batch" else per_batch, 3, 32, seed=k)
+        rows = images.transpose(0, 3, 1, 2).reshape(len(images), -1)  # channel planes, like CIFAR
+        batch = {"batch_label": name, "data": rows, "labels": [int(x) for x in labels]}
+        with open(folder / name, "wb") as handle:
+            pickle.dump(batch, handle)
+    return root
