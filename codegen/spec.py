@@ -142,7 +142,7 @@ class ModelSpec(_Strict):
         if self.edges is not None:
             return list(self.edges)
         ids = ["input", *(n.id for n in self.nodes)]
-        return [EdgeSpec(source=a, target=b) for a, b in zip(ids, ids[1:])]
+        return [EdgeSpec(source=a, target=b) for a, b in zip(ids, ids[1:], strict=False)]
 
     def effective_training(self) -> TrainingSpec:
         return self.training if self.training is not None else TrainingSpec()

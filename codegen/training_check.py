@@ -382,15 +382,17 @@ def _check_loss(
 def _check_components(spec: ModelSpec, plan: TrainingPlan, problems: list[Problem]) -> None:
     training = plan.spec
     optimizer = plan.optimizer
-    if optimizer is not None and optimizer.params.get("nesterov"):
-        if optimizer.params["momentum"] <= 0 or optimizer.params["dampening"] != 0:
-            problems.append(
-                Problem(
-                    "/training/optimizer/params/nesterov",
-                    "Nesterov momentum needs momentum > 0 and dampening 0",
-                    "set momentum (e.g. 0.9) and dampening 0, or turn nesterov off",
-                )
+    nesterov = optimizer is not None and optimizer.params.get("nesterov")
+    if nesterov and (
+        optimizer.params.get("momentum", 0) <= 0 or optimizer.params.get("dampening", 0) != 0
+    ):
+        problems.append(
+            Problem(
+                "/training/optimizer/params/nesterov",
+                "Nesterov momentum needs momentum > 0 and dampening 0",
+                "set momentum (e.g. 0.9) and dampening 0, or turn nesterov off",
             )
+        )
     scheduler = plan.scheduler
     if (
         scheduler is not None

@@ -31,7 +31,7 @@ def _concat_rule(params: dict[str, Any], shapes: list[Shape]) -> Shape:
         )
     for shape in shapes[1:]:
         if len(shape) != rank or any(
-            a != b for i, (a, b) in enumerate(zip(shape, shapes[0])) if i != dim
+            a != b for i, (a, b) in enumerate(zip(shape, shapes[0], strict=True)) if i != dim
         ):
             listed = ", ".join(fmt_shape(s) for s in shapes)
             raise ShapeError(

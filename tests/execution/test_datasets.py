@@ -100,7 +100,8 @@ def test_csv_house_prices_with_log_rmse_and_test_predictions(tmp_path):
     assert run.returncode == 0, run.stderr
     assert run.metrics["metric"] == "log_rmse"
     assert run.history[-1]["loss"] < run.history[0]["loss"]
-    predictions = list(csv.DictReader(open(run.out / "predictions.csv")))
+    with open(run.out / "predictions.csv") as handle:
+        predictions = list(csv.DictReader(handle))
     assert len(predictions) == 40
     assert predictions[0]["Id"] == "1001"
     assert all(float(p["SalePrice"]) > 0 for p in predictions)
