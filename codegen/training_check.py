@@ -274,6 +274,10 @@ def _check_loss(
     loss_task = loss.entry.extra["task"]
     data_task = _dataset_task(plan.dataset)
     path = "/training/loss/type"
+    if spec.training is None or spec.training.loss is None:
+        # the loss is the default one: point at the model's output node, which exists
+        index = next((k for k, n in enumerate(spec.nodes) if n.id == output), None)
+        path = pointer("nodes", index) if index is not None else ""
     if data_task == "regression" and loss_task != "regression":
         problems.append(
             Problem(
