@@ -228,7 +228,7 @@ def _training_context(
     )
     context = {
         "dataset_kind": dataset.type,
-        "data_template": TORCHVISION_SETS.get(dataset.type) and "torchvision" or dataset.type,
+        "data_template": _data_template(dataset.type),
         "dataset_title": DATASET_TITLES.get(dataset.type, dataset.type),
         "params": {k: py(v) for k, v in dataset.params.items()},
         "params_raw": params_raw,
@@ -310,6 +310,14 @@ def _training_context(
             input_shape_plain=", ".join(str(d) for d in spec.input.shape),
         )
     return context
+
+
+def _data_template(kind: str) -> str:
+    if kind in TORCHVISION_SETS:
+        return "torchvision"
+    if kind in ("image-folder", "image-csv"):
+        return "images"
+    return kind
 
 
 def _scheduler(plan: TrainingPlan) -> tuple[str | None, str | None]:

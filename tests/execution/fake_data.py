@@ -56,3 +56,29 @@ def write_cifar10(root: Path, per_batch: int = 60, test: int = 100) -> Path:
         with open(folder / name, "wb") as handle:
             pickle.dump(batch, handle)
     return root
+
+
+def write_image_folder(root: Path, classes: int = 3, per_class: int = 12, size: int = 20) -> Path:
+    """`root/<class>/<n>.png`, as torchvision's ImageFolder reads it."""
+    from PIL import Image
+
+    images, labels = class_images(classes * per_class, 3, size, classes=classes, seed=3)
+    for k, (image, label) in enumerate(zip(images, labels, strict=True)):
+        folder = root / f"class_{label}"
+        folder.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(image).save(folder / f"{k}.png")
+    return root
+
+
+def write_image_csv(root: Path, classes: int = 3, count: int = 36, size: int = 20) -> Path:
+    """`root/labels.csv` (file,label) and `root/images/<n>.png`."""
+    from PIL import Image
+
+    (root / "images").mkdir(parents=True, exist_ok=True)
+    images, labels = class_images(count, 3, size, classes=classes, seed=4)
+    lines = ["file,label"]
+    for k, (image, label) in enumerate(zip(images, labels, strict=True)):
+        Image.fromarray(image).save(root / "images" / f"{k}.png")
+        lines.append(f"images/{k}.png,{['cat', 'dog', 'fox'][label]}")
+    (root / "labels.csv").write_text("\n".join(lines) + "\n")
+    return root
