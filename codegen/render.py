@@ -281,6 +281,8 @@ def _training_context(
         "patience": training.early_stopping.patience if training.early_stopping else 0,
         "min_delta": py(training.early_stopping.min_delta) if training.early_stopping else "0.0",
         "predict_test": predict_test,
+        "confusion": plan.task in ("classification", "binary") and (has_val or dataset.type in TORCHVISION_SETS),
+        "num_outputs_classes": 2 if plan.task == "binary" else output_shape[0],
         "requirements": _requirements(dataset.type, training.tensorboard),
     }
     steps = [a for a in plan.augmentations if a.type != "Resize"]

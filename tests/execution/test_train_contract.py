@@ -32,6 +32,13 @@ def test_digits_mlp_learns_real_data(digits_project):
     state = torch.load(run.out / "model.pt", weights_only=True)
     assert set(state) == {"fc1.weight", "fc1.bias", "out.weight", "out.bias"}
     assert (run.out / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    confusion = json.loads((run.out / "confusion.json").read_text())
+    matrix = torch.tensor(confusion["matrix"])
+    assert matrix.shape == (10, 10)
+    assert int(matrix.sum()) == 359  # 20% of the 1797 digits
+    assert float(matrix.diag().sum() / matrix.sum()) == pytest.approx(run.metrics["val_metric"])
+    assert run.metrics["per_class_accuracy"] == confusion["per_class_accuracy"]
+    assert (run.out / "confusion.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_same_seed_same_numbers(digits_project):
