@@ -178,6 +178,15 @@ def _check_edges(
     all_ids = {n.id for n in spec.nodes}
     edges: list[tuple[str, str]] = []
     seen: set[tuple[str, str]] = set()
+
+    def where(j: int, end: str | None = None) -> str:
+        if spec.edges is not None:
+            return pointer("edges", j, end) if end else pointer("edges", j)
+        # a sequential stack: edge j runs from node j - 1 to node j (duplicate or bad ids)
+        if end is None:
+            return pointer("nodes", j)
+        return pointer("nodes", j if end == "target" else j - 1, "id")
+
     for j, edge in enumerate(spec.effective_edges()):
         bad = False
         for end in ("source", "target"):
@@ -187,7 +196,7 @@ def _check_edges(
             if name == INPUT:
                 problems.append(
                     Problem(
-                        pointer("edges", j, end),
+                        where(j, end),
                         "no edge may lead into 'input'",
                         "reverse the edge",
                     )
@@ -196,7 +205,7 @@ def _check_edges(
             elif name not in all_ids:
                 problems.append(
                     Problem(
-                        pointer("edges", j, end),
+                        where(j, end),
                         f"edge {end} '{name[:64]}' is not a node",
                         "use 'input' or the id of a node",
                     )
@@ -209,14 +218,12 @@ def _check_edges(
         pair = (edge.source, edge.target)
         if edge.source == edge.target:
             problems.append(
-                Problem(
-                    pointer("edges", j), f"'{edge.source}' is wired to itself", "remove this edge"
-                )
+                Problem(where(j), f"'{edge.source}' is wired to itself", "remove this edge")
             )
         elif pair in seen:
             problems.append(
                 Problem(
-                    pointer("edges", j),
+                    where(j),
                     f"the edge {edge.source} -> {edge.target} is listed twice",
                     "remove the duplicate (to add a tensor to itself, use two branches)",
                 )
