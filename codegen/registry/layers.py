@@ -131,9 +131,24 @@ def _conv_rule(dims: int, transposed: bool = False):
         _check_groups(params, shape[0])
         if transposed:
             return (params["out_channels"], *_transposed_spatial(params, shape[1:], dims))
+        _check_padding_mode(params, shape[1:], dims, block)
         return (params["out_channels"], *_conv_spatial(params, shape[1:], dims, block))
 
     return rule
+
+
+def _check_padding_mode(params: dict[str, Any], spatial: Shape, dims: int, block: str) -> None:
+    """torch pads 'reflect' by less than the size and 'circular' by at most the size."""
+    mode = params["padding_mode"]
+    for size, pad in zip(spatial, expand(params["padding"], dims), strict=True):
+        if (mode == "reflect" and pad >= size) or (mode == "circular" and pad > size):
+            limit = "less than" if mode == "reflect" else "at most"
+            raise ShapeError(
+                f"{block}: padding_mode '{mode}' pads by {limit} the input size, "
+                f"but padding is {pad} for a size of {size}",
+                "lower the padding, or use padding_mode 'zeros' or 'replicate'",
+                param="padding",
+            )
 
 
 def _rank_hint(shape: Shape, dims: int) -> str:

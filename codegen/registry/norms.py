@@ -81,6 +81,19 @@ def _batchnorm(dims: int) -> Block:
     )
 
 
+def _instancenorm_rule(rule):
+    def checked(params: dict[str, Any], shapes: list[Shape]) -> Shape:
+        shape = rule(params, shapes)
+        if numel(shape[1:]) < 2:
+            raise ShapeError(
+                f"instance statistics need more than one value per channel, got {fmt_shape(shape)}",
+                "use it before the spatial size shrinks to 1, or use BatchNorm",
+            )
+        return shape
+
+    return checked
+
+
 def _instancenorm(dims: int) -> Block:
     layout = "(C, L)" if dims == 1 else "(C, H, W)"
     hint = "use InstanceNorm2d for images" if dims == 1 else "use InstanceNorm1d for (C, L) inputs"
@@ -103,7 +116,7 @@ def _instancenorm(dims: int) -> Block:
             Param("affine", "bool", False, "Learn a scale and shift per channel."),
             Param("track_running_stats", "bool", False, "Keep running statistics for eval mode."),
         ),
-        shape=_batchnorm_rule(f"InstanceNorm{dims}d", (dims + 1,), hint),
+        shape=_instancenorm_rule(_batchnorm_rule(f"InstanceNorm{dims}d", (dims + 1,), hint)),
         infer=lambda p, s: {"num_features": s[0][0]},
         count=_affine_count("affine"),
         buffers=_running_stats,
