@@ -1,8 +1,9 @@
 """Property tests of the code generator (DESIGN.md §6).
 
-Random *valid* specs (sequential stacks and DAGs with Add / Concat merges, over flat and
-image inputs) must analyse cleanly, generate a project, and the generated model.py must
-build in torch with exactly the shapes and parameter counts the inference reported.
+Random *valid* specs (sequential stacks and DAGs with Add / Concat merges, over flat,
+(C, L) and (C, H, W) inputs) must analyse cleanly, generate a project, and the generated
+model.py must build in torch with exactly the shapes, parameter and buffer counts the
+inference reported (checked per node with forward hooks).
 
 Random *invalid* specs (mutations of valid ones, and JSON garbage) must never make
 `analyze()` raise; every problem must carry a JSON pointer into the submitted document
@@ -144,97 +145,134 @@ def _window_out(size: int, k: int, s: int, p: int, d: int, ceil: bool) -> int:
     return out
 
 
-def _pair(draw: Any, low: int, high: int) -> int | list[int]:
-    if draw(st.integers(0, 3)) == 0:
-        return [draw(st.integers(low, high)), draw(st.integers(low, high))]
+def _sizes(draw: Any, low: int, high: int, dims: int) -> int | list[int]:
+    """One int for every spatial dimension, or (sometimes) a list of `dims` ints."""
+    if dims > 1 and draw(st.integers(0, 3)) == 0:
+        return [draw(st.integers(low, high)) for _ in range(dims)]
     return draw(st.integers(low, high))
 
 
-def _both(value: int | list[int]) -> tuple[int, int]:
-    return (value, value) if isinstance(value, int) else (value[0], value[1])
+def _each(value: int | list[int], dims: int) -> tuple[int, ...]:
+    return (value,) * dims if isinstance(value, int) else tuple(value)
 
 
-def _image_layer(draw: Any, shape: tuple[int, ...], keep: bool) -> tuple[str, dict, tuple]:
-    """One layer on a (C, H, W) value; with `keep` the shape must not change."""
-    channels, height, width = shape
-    kinds = ["Conv2d", "MaxPool2d", "AvgPool2d", "BatchNorm2d", "GroupNorm", "InstanceNorm2d"]
-    kinds += ["act", "Dropout2d"]
+def _conv(draw: Any, shape: tuple[int, ...], dims: int) -> tuple[str, dict, tuple]:
+    channels, spatial = shape[0], shape[1:]
+    groups = draw(st.sampled_from([g for g in (1, 2, 3) if channels % g == 0]))
+    out = groups * draw(st.integers(1, 4))
+    kernel = _sizes(draw, 1, 3, dims)
+    padding = _sizes(draw, 0, 1, dims)
+    stride = _sizes(draw, 1, 2, dims)
+    dilation = draw(st.sampled_from([1, 1, 1, 2]))
+    mode = draw(st.sampled_from(["zeros", "zeros", "reflect", "replicate", "circular"]))
+    pads = _each(padding, dims)
+    if mode == "reflect" and any(p >= n for p, n in zip(pads, spatial, strict=True)):
+        mode = "replicate"
+    sizes = [
+        _window_out(n, k, s_, p, dilation, False)
+        for n, k, s_, p in zip(spatial, _each(kernel, dims), _each(stride, dims), pads, strict=True)
+    ]
+    if min(sizes) < 1:
+        kernel, padding, stride, dilation, sizes = 1, 0, 1, 1, list(spatial)
+    params: dict[str, Any] = {"out_channels": out, "kernel_size": kernel}
+    for name, value, default in (
+        ("padding", padding, 0),
+        ("stride", stride, 1),
+        ("dilation", dilation, 1),
+        ("groups", groups, 1),
+        ("padding_mode", mode, "zeros"),
+    ):
+        if value != default or draw(st.booleans()):
+            params[name] = value
+    if draw(st.integers(0, 3)) == 0:
+        params["bias"] = False
+    if draw(st.integers(0, 5)) == 0:
+        params["in_channels"] = channels
+    return f"Conv{dims}d", params, (out, *sizes)
+
+
+def _transposed(draw: Any, shape: tuple[int, ...]) -> tuple[str, dict, tuple]:
+    out = draw(st.integers(1, 4))
+    k, s_, d = draw(st.integers(1, 3)), draw(st.integers(1, 2)), draw(st.sampled_from([1, 2]))
+    extra = draw(st.integers(0, max(s_, d) - 1))
+    padding = draw(st.integers(0, 1))
+    sizes = [(n - 1) * s_ - 2 * padding + d * (k - 1) + extra + 1 for n in shape[1:]]
+    if min(sizes) < 1:
+        padding = 0
+        sizes = [(n - 1) * s_ + d * (k - 1) + extra + 1 for n in shape[1:]]
+    params = {"out_channels": out, "kernel_size": k, "stride": s_, "dilation": d}
+    params.update(output_padding=extra, padding=padding)
+    return "ConvTranspose2d", params, (out, *sizes)
+
+
+def _pool(draw: Any, shape: tuple[int, ...], dims: int, kind: str) -> tuple[str, dict, tuple]:
+    channels, spatial = shape[0], shape[1:]
+    k = draw(st.integers(1, max(1, min(3, *spatial))))
+    params: dict[str, Any] = {"kernel_size": k}
+    stride = draw(st.one_of(st.none(), st.integers(1, 2)))
+    if stride is not None or draw(st.booleans()):
+        params["stride"] = stride
+    padding = draw(st.integers(0, k // 2))
+    if padding:
+        params["padding"] = padding
+    dilation = 1
+    if kind == "Max" and draw(st.integers(0, 3)) == 0:
+        dilation = 2
+        params["dilation"] = 2
+    ceil = draw(st.booleans())
+    if ceil:
+        params["ceil_mode"] = True
+    if kind == "Avg" and draw(st.booleans()):
+        params["count_include_pad"] = draw(st.booleans())
+    sizes = tuple(_window_out(n, k, stride or k, padding, dilation, ceil) for n in spatial)
+    if min(sizes) < 1:
+        return f"{kind}Pool{dims}d", {"kernel_size": 1}, shape
+    return f"{kind}Pool{dims}d", params, (channels, *sizes)
+
+
+def _spatial_layer(draw: Any, shape: tuple[int, ...], keep: bool) -> tuple[str, dict, tuple]:
+    """One layer on a (C, L) or (C, H, W) value; with `keep` the shape must not change."""
+    channels, spatial = shape[0], shape[1:]
+    dims = len(spatial)
+    kinds = ["Conv", "Conv", "MaxPool", "AvgPool", "BatchNorm", "GroupNorm", "InstanceNorm"]
+    kinds += ["act", "Dropout", "LayerNorm"] + (["ConvTranspose2d"] if dims == 2 else [])
     kind = draw(st.sampled_from(kinds))
-    if kind == "Conv2d":
+    if kind == "Conv":
         if keep:
             k = draw(st.sampled_from([1, 3]))
             params = {"out_channels": channels, "kernel_size": k, "padding": k // 2}
-            return "Conv2d", params, shape
-        groups = draw(st.sampled_from([g for g in (1, 2, 3) if channels % g == 0]))
-        out = groups * draw(st.integers(1, 4))
-        kernel = _pair(draw, 1, 3)
-        padding = _pair(draw, 0, 1)
-        stride = _pair(draw, 1, 2)
-        dilation = draw(st.sampled_from([1, 1, 1, 2]))
-        sizes = [
-            _window_out(n, k, s, p, dilation, False)
-            for n, k, s, p in zip(
-                (height, width), _both(kernel), _both(stride), _both(padding), strict=True
-            )
-        ]
-        if min(sizes) < 1:
-            kernel, padding, stride, dilation, sizes = 1, 0, 1, 1, [height, width]
-        params = {"out_channels": out, "kernel_size": kernel}
-        for name, value, default in (
-            ("padding", padding, 0),
-            ("stride", stride, 1),
-            ("dilation", dilation, 1),
-            ("groups", groups, 1),
-        ):
-            if value != default or draw(st.booleans()):
-                params[name] = value
-        if draw(st.integers(0, 3)) == 0:
-            params["bias"] = False
-        if draw(st.integers(0, 5)) == 0:
-            params["in_channels"] = channels
-        if draw(st.integers(0, 5)) == 0:
-            params["padding_mode"] = "circular"
-        return "Conv2d", params, (out, *sizes)
-    if kind in ("MaxPool2d", "AvgPool2d"):
+            return f"Conv{dims}d", params, shape
+        return _conv(draw, shape, dims)
+    if kind == "ConvTranspose2d" and not keep:
+        return _transposed(draw, shape)
+    if kind in ("MaxPool", "AvgPool"):
         if keep:
-            return kind, {"kernel_size": 3, "stride": 1, "padding": 1}, shape
-        k = draw(st.integers(1, max(1, min(3, height, width))))
-        params = {"kernel_size": k}
-        stride = draw(st.one_of(st.none(), st.integers(1, 2)))
-        if stride is not None or draw(st.booleans()):
-            params["stride"] = stride
-        padding = draw(st.integers(0, k // 2))
-        if padding:
-            params["padding"] = padding
-        ceil = draw(st.booleans())
-        if ceil:
-            params["ceil_mode"] = True
-        if kind == "AvgPool2d" and draw(st.booleans()):
-            params["count_include_pad"] = draw(st.booleans())
-        s = stride or k
-        sizes = tuple(_window_out(n, k, s, padding, 1, ceil) for n in (height, width))
-        assert min(sizes) >= 1
-        return kind, params, (channels, *sizes)
-    if kind == "BatchNorm2d":
-        params = {"affine": draw(st.booleans())} if draw(st.booleans()) else {}
-        return "BatchNorm2d", params, shape
+            return f"{kind}{dims}d", {"kernel_size": 3, "stride": 1, "padding": 1}, shape
+        return _pool(draw, shape, dims, kind.removesuffix("Pool"))
     if kind == "GroupNorm":
         groups = draw(st.sampled_from([d for d in range(1, channels + 1) if channels % d == 0]))
         params = {"num_groups": groups}
         if draw(st.booleans()):
             params["affine"] = draw(st.booleans())
         return "GroupNorm", params, shape
-    if kind == "InstanceNorm2d":
+    if kind == "InstanceNorm" and math.prod(spatial) > 1:
+        # (instance statistics need more than one value per channel)
         params = {}
         if draw(st.booleans()):
             params["affine"] = draw(st.booleans())
-        # instance statistics need more than one value per channel
-        if height * width > 1:
-            return "InstanceNorm2d", params, shape
-        return "BatchNorm2d", {}, shape
-    if kind == "Dropout2d":
-        return "Dropout2d", {"p": draw(st.floats(0.0, 1.0))}, shape
-    return (*_activation(draw), shape)
+        if draw(st.booleans()):
+            params["track_running_stats"] = draw(st.booleans())
+        return f"InstanceNorm{dims}d", params, shape
+    if kind == "LayerNorm":
+        trailing = list(shape[-draw(st.integers(1, len(shape))) :])
+        params = {"normalized_shape": trailing} if len(trailing) > 1 or draw(st.booleans()) else {}
+        return "LayerNorm", params, shape
+    if kind == "Dropout":
+        return ("Dropout2d" if dims == 2 else "Dropout"), {"p": draw(st.floats(0.0, 1.0))}, shape
+    if kind == "act":
+        return (*_activation(draw), shape)
+    params = {"affine": draw(st.booleans())} if draw(st.booleans()) else {}
+    return f"BatchNorm{dims}d", params, shape
 
 
 def _branches(builder: Builder, source: str, layer: Any) -> str:
@@ -282,24 +320,27 @@ def _stack(builder: Builder, source: str, layer: Any, length: int) -> str:
 
 @st.composite
 def valid_specs(draw: Any) -> dict[str, Any]:
-    image = draw(st.booleans())
+    rank = draw(st.sampled_from([1, 2, 3, 3]))
+    image = rank > 1
+    input_shape: tuple[int, ...] = (draw(st.integers(1, 12)),)
     if image:
-        input_shape: tuple[int, ...] = (
+        input_shape = (
             draw(st.integers(1, 4)),
-            draw(st.integers(3, 10)),
-            draw(st.integers(3, 10)),
+            *(draw(st.integers(3, 10)) for _ in range(rank - 1)),
         )
-    else:
-        input_shape = (draw(st.integers(1, 12)),)
     builder = Builder(draw, input_shape)
     source = "input"
     if image:
-        source = _stack(builder, source, _image_layer, draw(st.integers(1, 4)))
+        dims = rank - 1
+        source = _stack(builder, source, _spatial_layer, draw(st.integers(1, 4)))
         if draw(st.booleans()):
-            size = _pair(draw, 1, 2)
-            pool = draw(st.sampled_from(["AdaptiveAvgPool2d", "AdaptiveMaxPool2d"]))
+            pools = (
+                ["AdaptiveAvgPool1d"] if dims == 1 else ["AdaptiveAvgPool2d", "AdaptiveMaxPool2d"]
+            )
+            size = _sizes(draw, 1, 2, dims)
             channels = builder.shapes[source][0]
-            source = builder.add([source], pool, {"output_size": size}, (channels, *_both(size)))
+            out = (channels, *_each(size, dims))
+            source = builder.add([source], draw(st.sampled_from(pools)), {"output_size": size}, out)
         flat = (math.prod(builder.shapes[source]),)
         source = builder.add([source], "Flatten", {}, flat)
     source = _stack(builder, source, _flat_layer, draw(st.integers(0 if image else 1, 4)))
@@ -444,6 +485,20 @@ BAD_VALUES = {
 }
 
 
+INFERRED_NAMES = {
+    "Linear": "in_features",
+    "Conv1d": "in_channels",
+    "Conv2d": "in_channels",
+    "ConvTranspose2d": "in_channels",
+    "GroupNorm": "num_channels",
+    "BatchNorm1d": "num_features",
+    "BatchNorm2d": "num_features",
+    "InstanceNorm1d": "num_features",
+    "InstanceNorm2d": "num_features",
+}
+WINDOWED = ("Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d")
+
+
 def _materialise_edges(spec: dict[str, Any]) -> list[dict[str, Any]]:
     if not isinstance(spec.get("edges"), list):
         ids = ["input", *(n["id"] for n in spec["nodes"])]
@@ -514,20 +569,14 @@ def mutated_specs(draw: Any) -> dict[str, Any]:
         for param in block.params:
             if param.required:
                 node.get("params", {}).pop(param.name, None)
-    elif mutation == "inferred_mismatch" and node["type"] in (
-        "Linear",
-        "Conv2d",
-        "BatchNorm1d",
-        "BatchNorm2d",
-        "GroupNorm",
-    ):
+    elif mutation == "inferred_mismatch" and node["type"] in INFERRED_NAMES:
         info = analyze(copy.deepcopy(spec)).nodes[node["id"]]
-        name = {"Linear": "in_features", "Conv2d": "in_channels", "GroupNorm": "num_channels"}
+        name = INFERRED_NAMES
         actual = info.input_shapes[0][-1 if node["type"] == "Linear" else 0]
-        node.setdefault("params", {})[name.get(node["type"], "num_features")] = actual + 1
-    elif mutation == "too_large_window" and node["type"] in ("Conv2d", "MaxPool2d", "AvgPool2d"):
+        node.setdefault("params", {})[name[node["type"]]] = actual + 1
+    elif mutation == "too_large_window" and node["type"] in WINDOWED:
         node["params"]["kernel_size"] = 50
-        if node["type"] != "Conv2d":
+        if "Pool" in node["type"]:
             node["params"]["padding"] = 0
     elif mutation == "bad_groups" and node["type"] == "GroupNorm":
         info = analyze(copy.deepcopy(spec)).nodes[node["id"]]
@@ -753,3 +802,158 @@ def test_invalid_specs_give_located_problems(document: Any) -> None:
 )
 def test_hand_written_invalid_documents(document: Any) -> None:
     _check_problems(document)
+
+
+# Where torch itself refuses a layer, analysis must refuse the spec (not generate code
+# that crashes): each case is either rejected or runs with the inferred shape.
+BOUNDARY_CASES = [
+    ([2, 1, 1], {"type": "InstanceNorm2d"}),
+    ([2, 1], {"type": "InstanceNorm1d"}),
+    ([2, 2], {"type": "InstanceNorm1d"}),
+    (
+        [2, 2, 2],
+        {
+            "type": "Conv2d",
+            "params": {
+                "out_channels": 2,
+                "kernel_size": 3,
+                "padding": 2,
+                "padding_mode": "reflect",
+            },
+        },
+    ),
+    (
+        [2, 3, 3],
+        {
+            "type": "Conv2d",
+            "params": {
+                "out_channels": 2,
+                "kernel_size": 3,
+                "padding": 2,
+                "padding_mode": "reflect",
+            },
+        },
+    ),
+    (
+        [2, 2, 2],
+        {
+            "type": "Conv2d",
+            "params": {
+                "out_channels": 2,
+                "kernel_size": 3,
+                "padding": 3,
+                "padding_mode": "circular",
+            },
+        },
+    ),
+    (
+        [2, 2, 2],
+        {
+            "type": "Conv2d",
+            "params": {
+                "out_channels": 2,
+                "kernel_size": 3,
+                "padding": 2,
+                "padding_mode": "circular",
+            },
+        },
+    ),
+    (
+        [2, 2, 2],
+        {
+            "type": "Conv2d",
+            "params": {
+                "out_channels": 2,
+                "kernel_size": 3,
+                "padding": 3,
+                "padding_mode": "replicate",
+            },
+        },
+    ),
+    (
+        [2, 3],
+        {
+            "type": "Conv1d",
+            "params": {
+                "out_channels": 2,
+                "kernel_size": 3,
+                "padding": 3,
+                "padding_mode": "reflect",
+            },
+        },
+    ),
+    (
+        [2, 5, 5],
+        {
+            "type": "ConvTranspose2d",
+            "params": {
+                "out_channels": 4,
+                "kernel_size": 3,
+                "stride": 2,
+                "output_padding": 1,
+                "padding": 1,
+            },
+        },
+    ),
+    (
+        [2, 5, 5],
+        {
+            "type": "ConvTranspose2d",
+            "params": {"out_channels": 4, "kernel_size": 1, "stride": 1, "padding": 1},
+        },
+    ),
+    (
+        [2, 7, 7],
+        {
+            "type": "MaxPool2d",
+            "params": {
+                "kernel_size": 3,
+                "stride": 2,
+                "dilation": 2,
+                "ceil_mode": True,
+                "padding": 1,
+            },
+        },
+    ),
+    ([2, 4, 4], {"type": "MaxPool2d", "params": {"kernel_size": 2, "padding": 2}}),
+    ([2, 5], {"type": "AvgPool1d", "params": {"kernel_size": 2, "ceil_mode": True, "padding": 1}}),
+    ([2, 6, 6], {"type": "LayerNorm", "params": {"normalized_shape": [2, 6, 6]}}),
+    ([2, 6, 6], {"type": "LayerNorm", "params": {"normalized_shape": [5]}}),
+    ([12], {"type": "Unflatten", "params": {"dim": -1, "unflattened_size": [3, 4]}}),
+    ([12], {"type": "Unflatten", "params": {"dim": 1, "unflattened_size": [5, 2]}}),
+    ([2, 3, 3], {"type": "Flatten", "params": {"start_dim": -2}}),
+    ([2, 3, 3], {"type": "Flatten", "params": {"start_dim": 0}}),
+    ([2, 5, 5], {"type": "AdaptiveMaxPool2d", "params": {"output_size": [7, 3]}}),
+    (
+        [4, 3, 3],
+        {
+            "type": "Conv2d",
+            "params": {"out_channels": 4, "kernel_size": [1, 3], "groups": 4, "padding": [0, 1]},
+        },
+    ),
+    ([4, 3, 3], {"type": "Conv2d", "params": {"out_channels": 6, "kernel_size": 1, "groups": 4}}),
+    ([3, 2], {"type": "GroupNorm", "params": {"num_groups": 3}}),
+    ([3, 4], {"type": "Softmax", "params": {"dim": 2}}),
+    ([3, 4], {"type": "Softmax", "params": {"dim": 3}}),
+]
+
+
+@pytest.mark.parametrize(("input_shape", "layer"), BOUNDARY_CASES)
+def test_boundaries_agree_with_torch(input_shape: list[int], layer: dict[str, Any]) -> None:
+    spec = {
+        "input": {"shape": input_shape},
+        "nodes": [{"id": "layer", **layer}, {"id": "flat", "type": "Flatten"}],
+    }
+    analysis = analyze(spec)
+    if not analysis.valid:
+        assert all(p.path.startswith("/nodes/0") for p in analysis.problems), analysis.problems
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        model = _build(generate(spec), Path(tmp))
+    seen = []
+    model.layer.register_forward_hook(lambda _m, _i, out: seen.append(tuple(out.shape)))
+    for mode in (model.train, model.eval):
+        mode()
+        out = model(torch.randn(2, *input_shape))
+        assert tuple(out.shape) == (2, *analysis.output_shape)
+        assert seen.pop() == (2, *analysis.nodes["layer"].output_shape)
