@@ -68,6 +68,17 @@ TORCHVISION_SETS = {
     "cifar10": ("CIFAR10", (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
 }
 """torchvision class, per-channel mean and standard deviation of the training images."""
+CLASS_NAMES = {
+    "mnist": tuple(str(d) for d in range(10)),
+    "fashion-mnist": (
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    ),
+    "cifar10": (
+        "airplane", "automobile", "bird", "cat", "deer",
+        "dog", "frog", "horse", "ship", "truck",
+    ),
+}
 WEIGHTED_TYPES = ("Linear", "Conv1d", "Conv2d", "ConvTranspose2d")
 
 
@@ -105,6 +116,11 @@ def render_project(analysis: Analysis) -> dict[str, str]:
     env = _environment()
     files = {
         "model.py": _format(env.get_template("model.py.j2").render(context)),
+        **(
+            {"predict.py": _format(env.get_template("predict.py.j2").render(context))}
+            if context["predict_kind"]
+            else {}
+        ),
         "data.py": _format(env.get_template("data.py.j2").render(context)),
         "train.py": _format(env.get_template("train.py.j2").render(context)),
         "requirements.txt": env.get_template("requirements.txt.j2").render(context),
@@ -281,6 +297,8 @@ def _training_context(
         "patience": training.early_stopping.patience if training.early_stopping else 0,
         "min_delta": py(training.early_stopping.min_delta) if training.early_stopping else "0.0",
         "predict_test": predict_test,
+        "predict_kind": _predict_kind(dataset.type),
+        "class_labels": py(CLASS_NAMES[dataset.type]) if dataset.type in CLASS_NAMES else None,
         "confusion": plan.task in ("classification", "binary") and (has_val or dataset.type in TORCHVISION_SETS),
         "num_outputs_classes": 2 if plan.task == "binary" else output_shape[0],
         "requirements": _requirements(dataset.type, training.tensorboard),
@@ -312,6 +330,15 @@ def _training_context(
             input_shape_plain=", ".join(str(d) for d in spec.input.shape),
         )
     return context
+
+
+def _predict_kind(kind: str) -> str | None:
+    """What predict.py reads: images, CSV rows, or nothing (no predict.py)."""
+    if kind == "csv":
+        return "rows"
+    if kind in TORCHVISION_SETS or kind in ("image-folder", "image-csv"):
+        return "images"
+    return None
 
 
 def _data_template(kind: str) -> str:
