@@ -173,3 +173,26 @@ def test_history_is_json_with_numbers(digits_project):
     run = run_train(digits_project, "--epochs", "1", out="json")
     rows = json.loads((run.out / "history.json").read_text())
     assert all(isinstance(rows[0][k], float) for k in ("loss", "val_loss", "metric", "lr"))
+
+
+def test_speed_options_mixed_precision_channels_last_compile(tmp_path):
+    """Off by default; when on, the script still trains (on the CPU autocast stays off)."""
+    plain = write_project(load_example("digits-resnet"), tmp_path / "plain")
+    text = (plain / "train.py").read_text()
+    assert "autocast" not in text and "torch.compile" not in text and "channels_last" not in text
+    spec = with_training(
+        load_example("digits-resnet"),
+        epochs=2,
+        mixed_precision=True,
+        channels_last=True,
+        compile=True,
+    )
+    folder = write_project(spec, tmp_path / "fast")
+    text = (folder / "train.py").read_text()
+    assert "torch.autocast" in text and "torch.compile(model)" in text
+    run = run_train(folder, "--limit-batches", "3", out="fast", timeout=600)
+    assert run.returncode == 0, run.stderr
+    resumed = run_train(folder, "--epochs", "3", "--limit-batches", "3", "--resume", out="fast")
+    assert resumed.returncode == 0, resumed.stderr
+    state = torch.load(run.out / "model.pt", weights_only=True)
+    assert not any(key.startswith("_orig_mod") for key in state)
