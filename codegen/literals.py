@@ -37,6 +37,11 @@ def one_line(text: str, limit: int = 200) -> str:
     return line if len(line) <= limit else line[: limit - 3].rstrip() + "..."
 
 
+def docstring_line(text: str, limit: int = 200) -> str:
+    """Free text as a single line inside a docstring (quotes and backslashes escaped)."""
+    return docstring_text(one_line(text, limit))
+
+
 def docstring_text(text: str, limit: int = 2000) -> str:
     """Free text made safe inside a triple-quoted docstring."""
     lines = [_CONTROL.sub(" ", line).rstrip() for line in text[:limit].splitlines()]

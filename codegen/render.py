@@ -20,7 +20,7 @@ import jinja2
 
 from .analysis import Analysis, analyze
 from .forward import forward_statements
-from .literals import docstring_text, markdown_text, one_line, py
+from .literals import docstring_line, docstring_text, markdown_text, one_line, py
 from .modules import constructor
 from .names import class_name, slug
 from .problems import SpecError
@@ -102,6 +102,8 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["py"] = py
     env.filters["comment"] = one_line
+    env.filters["docstring"] = docstring_line
+    env.filters["markdown"] = markdown_text
     return env
 
 
