@@ -1,0 +1,116 @@
+"""Style of the generated code (DESIGN.md §4): for every example in examples/, the
+generated Python files parse, are black-stable with black's default settings, pass
+`ruff check` with the default rules plus F401 (unused imports) and I (sorted imports),
+and hold no stubs (TODO/FIXME, `pass`, `...`, NotImplementedError).
+
+black and ruff run as subprocesses in a temporary folder that holds only the generated
+project, isolated from this repository's configuration.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from codegen_support import write_project
+
+from codegen.render import generate
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted(path.stem for path in (ROOT / "examples").glob("*.json"))
+STUB_WORDS = re.compile(r"\b(TODO|FIXME|XXX)\b")
+
+
+@pytest.fixture(scope="module")
+def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, dict[str, str]]]:
+    """Every example's generated project, each in a folder of its own."""
+    base = tmp_path_factory.mktemp("generated")
+    result = {}
+    for name in EXAMPLES:
+        spec = json.loads((ROOT / "examples" / f"{name}.json").read_text(encoding="utf-8"))
+        files = generate(spec)
+        result[name] = (write_project(files, base / name), files)
+    return result
+
+
+def _python_files(files: dict[str, str]) -> list[str]:
+    names = sorted(name for name in files if name.endswith(".py"))
+    assert {"model.py", "train.py"} <= set(names)
+    return names
+
+
+def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_there_are_examples() -> None:
+    assert len(EXAMPLES) >= 7
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_generated_code_is_black_stable(name: str, projects) -> None:
+    folder, files = projects[name]
+    result = _run(
+        ["black", "--check", "--diff", "--config", "/dev/null", *_python_files(files)], folder
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_generated_code_is_ruff_clean(name: str, projects) -> None:
+    folder, files = projects[name]
+    result = _run(
+        [
+            "ruff",
+            "check",
+            "--isolated",
+            "--no-cache",
+            "--extend-select",
+            "F401,I",
+            "--output-format",
+            "full",
+            *_python_files(files),
+        ],
+        folder,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_generated_code_parses_and_has_no_stubs(name: str, projects) -> None:
+    _, files = projects[name]
+    for file in _python_files(files):
+        text = files[file]
+        tree = ast.parse(text, filename=file)
+        compile(tree, file, "exec")
+        assert not STUB_WORDS.search(text), f"{file}: {STUB_WORDS.search(text)}"
+        for node in ast.walk(tree):
+            where = f"{file}:{getattr(node, 'lineno', '?')}"
+            assert not isinstance(node, ast.Pass), f"{where}: a `pass` stub"
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+                assert node.value.value is not Ellipsis, f"{where}: a `...` stub"
+            if isinstance(node, ast.Raise) and node.exc is not None:
+                raised = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+                assert not (
+                    isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
+                ), where
+    for file in ("README.md", "requirements.txt"):
+        assert not STUB_WORDS.search(files[file]), file
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_generated_files_end_cleanly(name: str, projects) -> None:
+    """One trailing newline, no trailing spaces, no tabs or carriage returns."""
+    _, files = projects[name]
+    for file, text in files.items():
+        assert text.endswith("\n") and not text.endswith("\n\n"), file
+        for number, line in enumerate(text.split("\n"), 1):
+            assert line == line.rstrip(), f"{file}:{number}: trailing whitespace"
+            assert "\t" not in line and "\r" not in line, f"{file}:{number}"
