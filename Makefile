@@ -10,15 +10,17 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FRONTEND_SOURCES := $(shell find static/src static/index.html static/package.json static/vite.config.ts -type f 2>/dev/null)
 HOST ?= 127.0.0.1
 PORT ?= 5000
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 2
+# The editor is built when its sources are there.
+FRONTEND := $(if $(wildcard static/package.json),static/dist/.vite/manifest.json,)
 
-.PHONY: run test frontend lint format bench clean
+.PHONY: run test frontend lint format bench clean system-packages
 
-run: $(VENV)/.app static/dist/.vite/manifest.json
+run: $(VENV)/.app $(FRONTEND)
 	$(BIN)/torchcanvas serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.test static/dist/.vite/manifest.json system-packages
-	cd static && npm test
+test: $(VENV)/.test $(FRONTEND) system-packages
+	$(if $(FRONTEND),cd static && npm test)
 	scripts/with-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 $(VENV)/bin/python:
@@ -56,7 +58,7 @@ format: $(VENV)/.test
 	$(BIN)/ruff check --fix builder codegen tests benchmarks
 	$(BIN)/black builder codegen tests benchmarks
 
-bench: $(VENV)/.test static/dist/.vite/manifest.json system-packages
+bench: $(VENV)/.test $(FRONTEND) system-packages
 	scripts/with-postgres.sh $(BIN)/python -m benchmarks.run
 
 clean:

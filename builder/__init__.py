@@ -1,0 +1,44 @@
+"""TorchCanvas web app: the editor, the JSON API and the CLI (`torchcanvas`).
+
+`create_app()` is the app factory (`flask --app builder run` works). Configuration comes
+from the environment: variables prefixed `TORCHCANVAS_` (e.g. `TORCHCANVAS_MAX_BODY_BYTES`)
+and `DATABASE_URL`. This package never imports torch.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from codegen.resources import templates_dir
+
+DEFAULTS: dict[str, Any] = {
+    "MAX_BODY_BYTES": 1 << 20,
+    "MAX_NODES": 500,
+}
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(templates_dir() / "pages"),
+        static_folder=None,
+    )
+    app.config.update(DEFAULTS)
+    app.config.from_prefixed_env("TORCHCANVAS")
+    if test_config:
+        app.config.update(test_config)
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_BODY_BYTES"])
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    logging.basicConfig(level=logging.INFO)
+
+    from . import errors, pages
+    from .api import api
+
+    errors.register(app)
+    app.register_blueprint(api)
+    app.register_blueprint(pages.bp)
+    return app
