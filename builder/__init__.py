@@ -2,7 +2,7 @@
 
 `create_app()` is the app factory (`flask --app builder run` works). Configuration comes
 from the environment: variables prefixed `TORCHCANVAS_` (e.g. `TORCHCANVAS_MAX_BODY_BYTES`)
-and `DATABASE_URL`. This package never imports torch.
+and `DATABASE_URL` (docs/deploy.md lists them). This package never imports torch.
 """
 
 from __future__ import annotations
@@ -35,10 +35,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     logging.basicConfig(level=logging.INFO)
 
-    from . import errors, pages
+    from . import errors, limits, pages, security, store
     from .api import api
+    from .api.models import bp as models_api
 
     errors.register(app)
+    security.init_app(app)
+    limits.init_app(app)
+    store.init_app(app)
     app.register_blueprint(api)
+    app.register_blueprint(models_api)
     app.register_blueprint(pages.bp)
     return app
