@@ -1,4 +1,5 @@
-"""The `torchcanvas` command: serve the app, validate and generate models, list examples."""
+"""The `torchcanvas` command: serve the app, migrate its database, validate and generate
+models, list examples."""
 
 from __future__ import annotations
 
@@ -109,12 +110,88 @@ def cmd_examples(args: argparse.Namespace) -> int:
     return 0
 
 
+def migrate(app: Any) -> str:
+    """Upgrade the app's database to the newest schema, or fail with a one-line reason."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .store import database_url, redacted, upgrade_app
+
+    try:
+        return upgrade_app(app)
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        raise CliError(f"cannot migrate {redacted(database_url(app))}: {reason}") from None
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from . import create_app
+    from .store import database_url, redacted
+    from .store.migrate import current, head
+
+    app = create_app()
+    if args.db_command == "upgrade":
+        print(f"database {migrate(app)} is at revision {head()} (newest)")
+        return 0
+    url = database_url(app)
+    print(f"database {redacted(url)}: revision {current(url) or 'none'} (newest: {head()})")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from . import create_app
 
     app = create_app()
-    print(f"TorchCanvas on http://{args.host}:{args.port}/")
+    if not args.no_migrate:
+        print(f"database {migrate(app)} is up to date", file=sys.stderr)
+    if args.workers > 1 or args.production:
+        return run_production(args)
+    print(f"TorchCanvas on http://{args.host}:{args.port}/ (development server)")
     app.run(host=args.host, port=args.port, debug=False, threaded=True)
+    return 0
+
+
+def run_production(args: argparse.Namespace) -> int:
+    """Serve with gunicorn (each worker builds its own app), or waitress where it is missing."""
+    bind = f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}"
+    try:
+        from gunicorn.app.base import BaseApplication
+    except ImportError:
+        try:
+            from waitress import serve
+        except ImportError:
+            raise CliError("--workers needs gunicorn (or waitress on Windows)") from None
+        from . import create_app
+
+        print(f"TorchCanvas on http://{bind}/ (waitress, {args.threads} threads)")
+        serve(create_app(), listen=bind, threads=max(args.threads, args.workers))
+        return 0
+
+    options = {
+        "bind": bind,
+        "workers": args.workers,
+        "threads": args.threads,
+        "worker_class": "gthread" if args.threads > 1 else "sync",
+        "timeout": args.timeout,
+        "graceful_timeout": 10,
+        "accesslog": "-" if args.access_log else None,
+        "proc_name": "torchcanvas",
+        # one shared default path would clash between several servers on a machine
+        "control_socket_disable": True,
+    }
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in options.items():
+                if key in self.cfg.settings:  # e.g. control sockets are new in gunicorn 25
+                    self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            from . import create_app
+
+            return create_app()
+
+    print(f"TorchCanvas on http://{bind}/ (gunicorn, {args.workers} workers)", file=sys.stderr)
+    Server().run()
     return 0
 
 
@@ -127,7 +204,25 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the web app")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument(
+        "--workers", type=int, default=1, help="processes; more than 1 runs gunicorn (production)"
+    )
+    serve.add_argument(
+        "--production", action="store_true", help="run gunicorn even with one worker"
+    )
+    serve.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    serve.add_argument("--timeout", type=int, default=60, help="seconds before a stuck worker")
+    serve.add_argument("--access-log", action="store_true", help="log every request to stdout")
+    serve.add_argument(
+        "--no-migrate", action="store_true", help="do not upgrade the database schema first"
+    )
     serve.set_defaults(run=cmd_serve)
+
+    db = commands.add_parser("db", help="the database of saved models (DATABASE_URL)")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="create or migrate the schema to the newest revision")
+    db_commands.add_parser("current", help="show the schema revision of the database")
+    db.set_defaults(run=cmd_db)
 
     generate = commands.add_parser("generate", help="write the PyTorch project of a model")
     generate.add_argument("spec", help="model JSON file, - for stdin, or an example name")
