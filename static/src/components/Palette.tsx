@@ -1,0 +1,82 @@
+import { useMemo, useState } from "react";
+import type { BlockDef, Catalog } from "../lib/types";
+
+export const BLOCK_MIME = "application/x-torchcanvas-block";
+
+interface Props {
+  catalog: Catalog;
+  onAdd: (type: string) => void;
+}
+
+function matches(block: BlockDef, query: string): boolean {
+  const q = query.trim().toLowerCase();
+  return (
+    !q ||
+    block.type.toLowerCase().includes(q) ||
+    block.category.toLowerCase().includes(q) ||
+    block.doc.toLowerCase().includes(q)
+  );
+}
+
+/**
+ * The blocks of the catalog by category. Drag one onto the canvas, or click it (or press
+ * Enter on it, or in the search box for the first match) to stack it under the selection.
+ */
+export function Palette({ catalog, onAdd }: Props) {
+  const [query, setQuery] = useState("");
+  const groups = useMemo(
+    () =>
+      catalog.categories
+        .map((category) => ({
+          category,
+          blocks: catalog.blocks.filter((b) => b.category === category && matches(b, query)),
+        }))
+        .filter((g) => g.blocks.length),
+    [catalog, query],
+  );
+  const first = groups[0]?.blocks[0];
+  return (
+    <nav className="palette" aria-label="Blocks">
+      <input
+        type="search"
+        className="palette-search"
+        placeholder="Search blocks  ( / )"
+        aria-label="Search blocks"
+        value={query}
+        onChange={(e) => setQuery(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === "Enter" && first) {
+            e.preventDefault();
+            onAdd(first.type);
+          }
+        }}
+      />
+      <div className="palette-groups">
+        {groups.map(({ category, blocks }) => (
+          <section key={category} className="palette-group">
+            <h3>{category}</h3>
+            {blocks.map((block) => (
+              <button
+                key={block.type}
+                type="button"
+                className={`palette-item cat-${block.category.toLowerCase()}`}
+                draggable
+                data-block={block.type}
+                title={block.doc}
+                onDragStart={(e) => {
+                  e.dataTransfer.setData(BLOCK_MIME, block.type);
+                  e.dataTransfer.effectAllowed = "copy";
+                }}
+                onClick={() => onAdd(block.type)}
+              >
+                <span className="palette-type">{block.type}</span>
+                <span className="palette-doc">{block.doc}</span>
+              </button>
+            ))}
+          </section>
+        ))}
+        {!groups.length && <p className="muted">No block matches “{query}”.</p>}
+      </div>
+    </nav>
+  );
+}

@@ -1,0 +1,80 @@
+import type { ExampleInfo } from "../lib/types";
+
+interface Props {
+  name: string;
+  examples: ExampleInfo[];
+  canUndo: boolean;
+  canRedo: boolean;
+  onName: (name: string) => void;
+  onNew: () => void;
+  onOpen: () => void;
+  onSave: () => void;
+  onExample: (name: string) => void;
+  onUndo: () => void;
+  onRedo: () => void;
+  onLayout: () => void;
+  onFit: () => void;
+  onDownload: () => void;
+  onHelp: () => void;
+}
+
+/** The main commands. Every one has a keyboard shortcut too (see the help dialog). */
+export function Toolbar(props: Props) {
+  return (
+    <header className="toolbar">
+      <span className="brand">TorchCanvas</span>
+      <input
+        className="model-name"
+        aria-label="Model name"
+        value={props.name}
+        maxLength={120}
+        onChange={(e) => props.onName(e.target.value)}
+      />
+      <div className="toolbar-group" role="group" aria-label="File">
+        <button type="button" onClick={props.onNew}>
+          New
+        </button>
+        <button type="button" onClick={props.onOpen} title="Ctrl+O">
+          Open…
+        </button>
+        <button type="button" onClick={props.onSave} title="Ctrl+S">
+          Save JSON
+        </button>
+        <select
+          aria-label="Start from an example"
+          value=""
+          onChange={(e) => e.target.value && props.onExample(e.target.value)}
+        >
+          <option value="">Examples…</option>
+          {props.examples.map((x) => (
+            <option key={x.name} value={x.name} title={x.description}>
+              {x.title}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="toolbar-group" role="group" aria-label="Edit">
+        <button type="button" onClick={props.onUndo} disabled={!props.canUndo} title="Ctrl+Z">
+          Undo
+        </button>
+        <button type="button" onClick={props.onRedo} disabled={!props.canRedo} title="Ctrl+Shift+Z">
+          Redo
+        </button>
+        <button type="button" onClick={props.onLayout} title="Shift+L">
+          Auto-layout
+        </button>
+        <button type="button" onClick={props.onFit} title="Shift+F">
+          Fit view
+        </button>
+      </div>
+      <div className="toolbar-group" role="group" aria-label="Project">
+        <button type="button" className="primary" onClick={props.onDownload}>
+          Download
+        </button>
+        <button type="button" onClick={props.onHelp} aria-label="Keyboard shortcuts" title="?">
+          ?
+        </button>
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,84 @@
+/** Calls to the Flask JSON API. Every error body is `{"errors": [{path, message, hint}]}`. */
+import type { Analysis, Catalog, ExampleInfo, Problem, Spec } from "./types";
+
+export class ApiError extends Error {
+  constructor(
+    public status: number,
+    public problems: Problem[],
+  ) {
+    super(problems.map((p) => p.message).join("; ") || `HTTP ${status}`);
+  }
+}
+
+async function request(url: string, init?: RequestInit): Promise<Response> {
+  const response = await fetch(url, init);
+  if (!response.ok && response.status !== 422) {
+    let problems: Problem[] = [];
+    try {
+      problems = (await response.json()).errors ?? [];
+    } catch {
+      problems = [{ path: "", message: `the server answered ${response.status}`, hint: "" }];
+    }
+    throw new ApiError(response.status, problems);
+  }
+  return response;
+}
+
+function postJson(body: unknown, signal?: AbortSignal): RequestInit {
+  return {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+    signal,
+  };
+}
+
+export async function fetchCatalog(): Promise<Catalog> {
+  return (await request("/api/catalog")).json();
+}
+
+export async function listExamples(): Promise<ExampleInfo[]> {
+  return (await request("/api/examples")).json();
+}
+
+export async function fetchExample(name: string): Promise<Spec> {
+  return (await request(`/api/examples/${encodeURIComponent(name)}`)).json();
+}
+
+/** The analysis of a spec; invalid specs (422) carry their problems in `errors`. */
+export async function validate(spec: Spec, signal?: AbortSignal): Promise<Analysis> {
+  const response = await request("/api/validate", postJson(spec, signal));
+  const body = await response.json();
+  return {
+    valid: false,
+    nodes: {},
+    order: [],
+    output_shape: null,
+    total_params: null,
+    trainable_params: null,
+    size_mb: null,
+    task: null,
+    ...body,
+    errors: body.errors ?? [],
+  };
+}
+
+/** The generated files, or null when the spec is invalid. */
+export async function generateFiles(
+  spec: Spec,
+  signal?: AbortSignal,
+): Promise<Record<string, string> | null> {
+  const response = await request("/api/generate?format=json", postJson(spec, signal));
+  if (response.status === 422) return null;
+  return (await response.json()).files;
+}
+
+export async function downloadZip(spec: Spec): Promise<{ blob: Blob; filename: string }> {
+  const response = await request("/api/generate", postJson(spec));
+  if (response.status === 422) {
+    throw new ApiError(422, (await response.json()).errors ?? []);
+  }
+  const disposition = response.headers.get("Content-Disposition") ?? "";
+  const match = /filename="?([^";]+)"?/.exec(disposition);
+  return { blob: await response.blob(), filename: match ? match[1] : "model.zip" };
+}
