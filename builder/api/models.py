@@ -177,7 +177,8 @@ def spec_content() -> SpecContent:
     data, text = read_body()
     problems = unstorable_text(data)
     analysis = checked(data)
-    problems += [p.to_dict() for p in analysis.problems]
+    located = {p["path"] for p in problems}  # codegen may report the same string again
+    problems += [p.to_dict() for p in analysis.problems if p.path not in located]
     if problems:
         abort(problems_response(422, problems))
     assert analysis.spec is not None
