@@ -121,6 +121,11 @@ def migrate(app: Any) -> str:
     except SQLAlchemyError as error:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
         raise CliError(f"cannot migrate {redacted(database_url(app))}: {reason}") from None
+    except ImportError as error:
+        raise CliError(
+            f"the database driver is missing ({error.name}); for PostgreSQL install "
+            "psycopg: pip install 'torchcanvas[postgres]'"
+        ) from None
 
 
 def cmd_db(args: argparse.Namespace) -> int:

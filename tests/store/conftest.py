@@ -12,6 +12,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -41,24 +42,35 @@ def pg_server_url() -> str | None:
     return normalize_url(url) if url.startswith(("postgres", "postgresql")) else None
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh database on the PostgreSQL server of DATABASE_URL, dropped afterwards."""
-    server = pg_server_url()
-    if server is None:
-        _skipped_pg.append(PG_SKIP)
-        pytest.skip(PG_SKIP)
-    name = f"torchcanvas_store_{uuid.uuid4().hex[:12]}"
+@contextmanager
+def private_pg_database(server: str) -> Iterator[str]:
+    """A new, empty database on the server of `server` (a URL), dropped afterwards."""
+    name = f"torchcanvas_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
     try:
-        yield url
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def require_pg() -> str:
+    """The PostgreSQL server URL, or skip (loudly) without one."""
+    server = pg_server_url()
+    if server is None:
+        _skipped_pg.append(PG_SKIP)
+        pytest.skip(PG_SKIP)
+    return server
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A database of its own on the PostgreSQL server of DATABASE_URL."""
+    with private_pg_database(require_pg()) as url:
+        yield url
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
