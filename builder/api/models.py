@@ -1,9 +1,23 @@
 """Saved models: create, read, update with an edit token, delete, fork, list, revisions.
 
-See docs/api.md. A spec is stored as the exact JSON text that was sent and given back
-byte for byte inside the response (`"spec": <that text>`). Concurrency control is
-optimistic: each response carries `ETag: "r<revision>"`; a PUT with a stale `If-Match`
-gets 409, and the store's conditional UPDATE makes sure two writers never both win.
+A spec is stored as the exact JSON text that was sent and given back byte for byte
+inside the response (`"spec": <that text>`). Concurrency control is optimistic: each
+response carries `ETag: "r<revision>"`; a PUT with a stale `If-Match` gets 409, and the
+store's conditional UPDATE makes sure two writers never both win.
+
+    POST   /api/models                    body: a spec -> 201 {id, edit_token, url}
+    GET    /api/models?q=&sort=&page=&per_page=        -> 200 ModelList
+    GET    /api/models/<id>               (If-None-Match) -> 200 ModelOut + ETag | 304
+    PUT    /api/models/<id>               body: a spec; Authorization: Bearer <token>;
+                                          If-Match: "r<n>" (optional) -> 200 ModelOut
+                                          | 401 no token | 403 wrong token | 409 stale
+    DELETE /api/models/<id>               Authorization: Bearer <token> -> 204
+    POST   /api/models/<id>/fork          -> 201 {id, edit_token, url, forked_from, ...}
+    GET    /api/models/<id>/revisions     -> 200 RevisionList
+    GET    /api/models/<id>/revisions/<n> -> 200 RevisionOut + ETag
+
+Bodies are in `schemas.py`. Writes are rate limited (limits.py); invalid specs get 422
+like /api/validate, unstorable text (NUL, unpaired surrogates) 422 with its path.
 """
 
 from __future__ import annotations
