@@ -22,5 +22,6 @@ setup(
         "builder.static_dist": ["**/*", ".vite/*"],
         "builder": ["migrations/*", "migrations/**/*", "*.ini"],
     },
+    exclude_package_data={"builder": ["migrations/**/__pycache__/*", "migrations/__pycache__/*"]},
     include_package_data=False,
 )
