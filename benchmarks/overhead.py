@@ -1,0 +1,165 @@
+"""Overhead: the generated training pass against bare forward + backward + step.
+
+For each example model, the generated train.py runs as it is (its `train_one_epoch` timed,
+which includes shuffling, slicing batches from the in-memory tensors and, for images, the
+uint8-to-float normalisation); the bare loop runs the same model, loss and optimizer over the
+same number of batches prepared beforehand (already normalised, fixed order, nothing else in
+the loop). The difference is everything the generated code adds around the arithmetic.
+
+Run: `python -m benchmarks.run --only overhead` (add `--quick` for a smoke-sized run).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from benchmarks.common import (
+    DEFAULT_THREADS,
+    Result,
+    load_example,
+    load_project,
+    median,
+    run_script,
+    set_threads,
+    steady,
+    training_parts,
+    with_changes,
+    write_project,
+)
+from benchmarks.datasets import encoded_width, write_house_prices, write_mnist
+from benchmarks.images import lenet_spec, mlp_spec
+
+AIM = 0.15
+"""The generated training pass may take at most 15% longer than the bare loop."""
+
+
+def preloaded_batches(
+    project: SimpleNamespace, data_dir: Path, batch_size: int, seed: int
+) -> list[tuple[Any, Any]]:
+    """The training split cut into ready batches (normalised when the data.py has `prepare`)."""
+    import torch
+
+    (inputs, targets), _ = project.data.load_data(data_dir, torch.device("cpu"), seed=seed)
+    prepare = getattr(project.data, "prepare", None)
+    batches = []
+    for start in range(0, len(inputs), batch_size):
+        batch = inputs[start : start + batch_size]
+        batch = prepare(batch) if prepare is not None else batch.clone()
+        batches.append((batch.contiguous(), targets[start : start + batch_size].clone()))
+    return batches
+
+
+def bare_run(
+    project: SimpleNamespace, spec: dict[str, Any], batches: list[tuple[Any, Any]], epochs: int
+) -> list[float]:
+    """Seconds per epoch of nothing but zero_grad, forward, loss, backward and step."""
+    import torch
+
+    torch.manual_seed(spec["training"].get("seed", 0))
+    model = project.model.build_model()
+    model.train()
+    loss_fn, optimizer = training_parts(spec, model)
+    seconds = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        for inputs, targets in batches:
+            optimizer.zero_grad(set_to_none=True)
+            loss_fn(model(inputs), targets).backward()
+            optimizer.step()
+        seconds.append(time.perf_counter() - start)
+    return seconds
+
+
+def measure(
+    label: str, spec: dict[str, Any], data_dir: Path, work: Path, epochs: int, repeats: int
+) -> dict[str, Any]:
+    spec = with_changes(spec, epochs=epochs)
+    project = load_project(write_project(spec, work / "project"))
+    training = spec["training"]
+    batches = preloaded_batches(project, data_dir, training["batch_size"], training.get("seed", 0))
+    generated_runs, bare_runs = [], []
+    for repeat in range(repeats):
+        args = ["--epochs", str(epochs), "--data-dir", str(data_dir), "--device", "cpu"]
+        generated_runs.append(run_script(project, args, work / f"r{repeat}").train_seconds)
+        bare_runs.append(bare_run(project, spec, batches, epochs))
+    generated = median(steady(run) for run in generated_runs)
+    bare = median(steady(run) for run in bare_runs)
+    return {
+        "case": label,
+        "batches": len(batches),
+        "batch_size": training["batch_size"],
+        "epochs": epochs,
+        "repeats": repeats,
+        "bare_s": bare,
+        "generated_s": generated,
+        "overhead": generated / bare - 1,
+        "generated_runs": generated_runs,
+        "bare_runs": bare_runs,
+    }
+
+
+def run(quick: bool = False) -> Result:
+    set_threads(DEFAULT_THREADS)
+    images = 300 if quick else 60_000
+    figures = []
+    with tempfile.TemporaryDirectory(prefix="bench-overhead-") as folder:
+        work = Path(folder)
+        house = load_example("house-prices-mlp")
+        house_data = work / "house"
+        if quick:
+            write_house_prices(house_data, train=200, test=100)
+            house["input"]["shape"] = [encoded_width(house_data)]
+        else:
+            write_house_prices(house_data)
+        test = 100 if quick else 10_000
+        mnist = write_mnist(work / "mnist", "MNIST", train=images, test=test)
+        fashion = write_mnist(work / "fashion", "FashionMNIST", train=images, test=test)
+        cases = [
+            ("cute-dl MLP", load_example("cute-dl-regression-mlp"), work / "none", 30, 5),
+            ("house-prices MLP", house, house_data, 30, 5),
+            ("LeNet + BatchNorm (MNIST)", lenet_spec(), mnist, 3, 3),
+            ("d2l MLP (Fashion-MNIST)", mlp_spec(), fashion, 3, 3),
+        ]
+        for k, (label, spec, data_dir, epochs, repeats) in enumerate(cases):
+            if quick:
+                epochs, repeats = 2, 1
+            figures.append(measure(label, spec, data_dir, work / f"case{k}", epochs, repeats))
+    rows = [
+        [
+            f["case"],
+            f["batches"],
+            f["batch_size"],
+            f"{f['bare_s'] * 1000:.1f}",
+            f"{f['generated_s'] * 1000:.1f}",
+            f"{f['overhead'] * 100:+.1f}%",
+            "yes" if f["overhead"] <= AIM else "no",
+        ]
+        for f in figures
+    ]
+    return Result(
+        name="overhead",
+        title="Overhead: generated training pass vs. bare forward + backward + step",
+        headers=[
+            "model",
+            "batches/epoch",
+            "batch",
+            "bare ms/epoch",
+            "generated ms/epoch",
+            "overhead",
+            f"within {AIM:.0%}",
+        ],
+        rows=rows,
+        notes=[
+            "Median over alternating runs of the median epoch (first epoch of each run left "
+            "out); the tabular models run 30 epochs x 5 runs, the image models 3 epochs x 3 "
+            f"runs on {images:,} MNIST-size images.",
+            "Bare: batches sliced and normalised before timing, fixed order, nothing but "
+            "zero_grad/forward/loss/backward/step. Generated: the script's train_one_epoch, "
+            "which also shuffles, gathers each batch and normalises uint8 images.",
+        ],
+        data={"aim": AIM, "cases": figures},
+    )

@@ -1,0 +1,60 @@
+"""The benchmarks run end to end at smoke size and report their tables and figures.
+
+Nothing here looks at timings (they depend on the machine); only that every benchmark ran,
+printed its Markdown table and wrote its figures as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS = ("tabular", "images", "overhead", "codegen")
+
+
+def run_benchmarks(*args: str, json_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--quick", "--json", str(json_path), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+
+
+def test_quick_run_reports_every_benchmark(tmp_path):
+    proc = run_benchmarks(
+        *(arg for name in BENCHMARKS for arg in ("--only", name)), json_path=tmp_path / "bench.json"
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("Machine: ")
+    report = json.loads((tmp_path / "bench.json").read_text())
+    assert report["quick"] is True
+    assert {"cpu", "cores", "torch", "threads"} <= set(report["machine"])
+    assert report["machine"]["threads"] == 2
+    assert [result["name"] for result in report["results"]] == list(BENCHMARKS)
+    for result in report["results"]:
+        assert result["rows"], result["name"]
+        assert all(len(row) == len(result["headers"]) for row in result["rows"])
+        section = proc.stdout.split(f"### {result['title']}\n", 1)[1]
+        header_line = next(line for line in section.splitlines() if line.startswith("|"))
+        assert [cell.strip() for cell in header_line.strip("|").split("|")] == result["headers"]
+    cases = {result["name"]: result["data"]["cases"] for result in report["results"]}
+    assert len(cases["tabular"]) == 2 and len(cases["images"]) == 2
+    assert len(cases["overhead"]) == 4
+    assert {case["family"] for case in cases["codegen"]} == {"chain", "residual DAG"}
+    for case in cases["tabular"]:
+        assert case["generated_samples_per_s"] > 0 and case["hand_samples_per_s"] > 0
+
+
+def test_only_takes_commas_and_rejects_unknown_names(tmp_path):
+    proc = run_benchmarks("--only", "codegen,nonsense", json_path=tmp_path / "x.json")
+    assert proc.returncode != 0
+    assert "unknown benchmark nonsense" in proc.stderr
+    assert not (tmp_path / "x.json").exists()
