@@ -1,15 +1,19 @@
 """Request and response bodies of the models API (docs/api.md), as pydantic models.
 
 The views build their responses from these classes, so an OpenAPI document generated
-from them (`model_json_schema()`) describes exactly what the server sends.
+from them (`model_json_schema()`) describes exactly what the server sends; `ROUTES`
+lists every endpoint with its request and response bodies.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from codegen.spec import ModelSpec
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
@@ -127,3 +131,39 @@ class RevisionOut(_Out):
     name: str
     total_params: int
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class Route:
+    """One endpoint of the models API and its bodies, for an OpenAPI document."""
+
+    method: str
+    path: str  # OpenAPI style: /api/models/{id}
+    summary: str
+    responses: dict[int, type[BaseModel] | None]
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    headers: tuple[str, ...] = field(default=())
+
+
+_ERRORS = {422: ErrorResponse, 413: ErrorResponse, 429: ErrorResponse}
+_AUTH = {401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse}
+
+ROUTES: list[Route] = [
+    Route("post", "/api/models", "Save a model", {201: CreatedModel, **_ERRORS}, ModelSpec),
+    Route("get", "/api/models", "List and search models", {200: ModelList, 422: ErrorResponse},
+          query=ListQuery),  # fmt: skip
+    Route("get", "/api/models/{id}", "A saved model", {200: ModelOut, 304: None, 404: ErrorResponse},
+          headers=("If-None-Match",)),  # fmt: skip
+    Route("put", "/api/models/{id}", "Save a new revision (edit token)",
+          {200: ModelOut, 409: ErrorResponse, **_AUTH, **_ERRORS}, ModelSpec,
+          headers=("Authorization", "If-Match")),  # fmt: skip
+    Route("delete", "/api/models/{id}", "Delete a model (edit token)", {204: None, **_AUTH,
+          429: ErrorResponse}, headers=("Authorization",)),  # fmt: skip
+    Route("post", "/api/models/{id}/fork", "Fork a model",
+          {201: ForkedModel, 404: ErrorResponse, 429: ErrorResponse}),  # fmt: skip
+    Route("get", "/api/models/{id}/revisions", "The revisions of a model",
+          {200: RevisionList, 404: ErrorResponse}),  # fmt: skip
+    Route("get", "/api/models/{id}/revisions/{revision}", "One revision",
+          {200: RevisionOut, 304: None, 404: ErrorResponse}),  # fmt: skip
+]
