@@ -36,8 +36,11 @@ $(VENV)/.test: $(VENV)/bin/python pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $(VENV)/.app $@
 
+# `npm install --no-save` installs the locked versions without rewriting the lock. Not `npm ci`:
+# it refuses a lock that lacks other platforms' optional packages (rollup's and esbuild's native
+# binaries), and a registry mirror serving only this platform leaves them out of the lock.
 static/node_modules/.package-lock.json: static/package-lock.json
-	cd static && npm ci --no-audit --no-fund
+	cd static && npm install --no-save --no-audit --no-fund
 	touch $@
 
 static/dist/.vite/manifest.json: static/node_modules/.package-lock.json $(FRONTEND_SOURCES)

@@ -17,7 +17,13 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.common import DEFAULT_THREADS, machine, machine_line, set_threads
+from benchmarks.common import (
+    DEFAULT_THREADS,
+    load_average,
+    machine,
+    machine_line,
+    set_threads,
+)
 
 MODULES: dict[str, str] = {
     "tabular": "benchmarks.tabular",
@@ -59,12 +65,18 @@ def main(argv: list[str] | None = None) -> int:
         print("(--quick: smoke-test sizes, the figures mean nothing)")
     results = []
     for name in names:
-        started = time.perf_counter()
+        started, load_before = time.perf_counter(), load_average()
         result = importlib.import_module(MODULES[name]).run(quick=args.quick)
+        seconds, load_after = time.perf_counter() - started, load_average()
         print()
         print(result.markdown())
-        print(f"\n({name}: {time.perf_counter() - started:.0f} s)", flush=True)
-        results.append(result.to_json())
+        print(
+            f"\n({name}: {seconds:.0f} s; load average {load_before} before, {load_after} after)",
+            flush=True,
+        )
+        results.append(
+            {**result.to_json(), "seconds": seconds, "load_average": [load_before, load_after]}
+        )
     if args.json:
         report = {"machine": machine(), "quick": args.quick, "results": results}
         args.json.write_text(json.dumps(report, indent=2) + "\n")

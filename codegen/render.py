@@ -71,12 +71,28 @@ TORCHVISION_SETS = {
 CLASS_NAMES = {
     "mnist": tuple(str(d) for d in range(10)),
     "fashion-mnist": (
-        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
     ),
     "cifar10": (
-        "airplane", "automobile", "bird", "cat", "deer",
-        "dog", "frog", "horse", "ship", "truck",
+        "airplane",
+        "automobile",
+        "bird",
+        "cat",
+        "deer",
+        "dog",
+        "frog",
+        "horse",
+        "ship",
+        "truck",
     ),
 }
 WEIGHTED_TYPES = ("Linear", "Conv1d", "Conv2d", "ConvTranspose2d")
@@ -305,7 +321,8 @@ def _training_context(
         "run_model": "compiled" if training.compile else "model",
         "predict_kind": _predict_kind(dataset.type),
         "class_labels": py(CLASS_NAMES[dataset.type]) if dataset.type in CLASS_NAMES else None,
-        "confusion": plan.task in ("classification", "binary") and (has_val or dataset.type in TORCHVISION_SETS),
+        "confusion": plan.task in ("classification", "binary")
+        and (has_val or dataset.type in TORCHVISION_SETS),
         "num_outputs_classes": 2 if plan.task == "binary" else output_shape[0],
         "requirements": _requirements(dataset.type, training.tensorboard),
     }

@@ -59,7 +59,9 @@ def test_installed_cli_generates_a_project(installed, tmp_path):
     assert {"model.py", "train.py", "data.py", "README.md", "requirements.txt"} <= files
     assert json.loads((tmp_path / "out" / "spec.json").read_text())["name"] == "Digits MLP"
     # the generated model builds with the test environment's torch
-    probe = "from model import build_model; print(sum(p.numel() for p in build_model().parameters()))"
+    probe = (
+        "from model import build_model; print(sum(p.numel() for p in build_model().parameters()))"
+    )
     count = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path / "out"
     )

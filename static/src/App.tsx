@@ -207,6 +207,7 @@ export function App() {
       change(appendAfter(doc, after, block));
       setSelection(new Set([block.id]));
       setWireSelection(new Set());
+      setTab((t) => (t === "code" ? t : "block"));
     },
     [change, doc, selection],
   );

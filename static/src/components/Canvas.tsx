@@ -103,7 +103,8 @@ export function Canvas(props: Props) {
       const id = wireId(wire);
       const order = (inputsOf.get(wire.target) ?? 0) + 1;
       inputsOf.set(wire.target, order);
-      const merge = (defs.get(doc.blocks.find((b) => b.id === wire.target)?.type ?? "")?.max_inputs ?? 1) !== 1;
+      const def = defs.get(doc.blocks.find((b) => b.id === wire.target)?.type ?? "");
+      const merge = def !== undefined && def.max_inputs !== 1;
       return {
         id,
         source: wire.source,
@@ -167,8 +168,8 @@ export function Canvas(props: Props) {
   const onConnect = useCallback(
     (c: Connection) => {
       if (!c.source || !c.target) return;
-      const type = doc.blocks.find((b) => b.id === c.target)?.type ?? "";
-      onChange(connect(doc, c.source, c.target, defs.get(type)?.max_inputs ?? 1));
+      const def = defs.get(doc.blocks.find((b) => b.id === c.target)?.type ?? "");
+      onChange(connect(doc, c.source, c.target, def ? def.max_inputs : 1));
     },
     [doc, defs, onChange],
   );

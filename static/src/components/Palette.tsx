@@ -20,7 +20,7 @@ function matches(block: BlockDef, query: string): boolean {
 
 /**
  * The blocks of the catalog by category. Drag one onto the canvas, or click it (or press
- * Enter on it, or in the search box for the first match) to stack it under the selection.
+ * Enter on it, or in the search box for the exact or first match) to stack it under the selection.
  */
 export function Palette({ catalog, onAdd }: Props) {
   const [query, setQuery] = useState("");
@@ -34,7 +34,8 @@ export function Palette({ catalog, onAdd }: Props) {
         .filter((g) => g.blocks.length),
     [catalog, query],
   );
-  const first = groups[0]?.blocks[0];
+  const exact = catalog.blocks.find((b) => b.type.toLowerCase() === query.trim().toLowerCase());
+  const first = exact ?? groups[0]?.blocks[0];
   return (
     <nav className="palette" aria-label="Blocks">
       <input

@@ -5,12 +5,11 @@
 import { INPUT, STEP, type Block, type Doc, type Wire, type XY } from "./doc";
 import type { Params } from "./types";
 
-/** A readable, unused id for a new block of `type`: `Conv2d` -> `conv2d_1`, `ReLU` -> `relu_1`. */
+/** A readable, unused id for a new block of `type`: `Conv2d` -> `conv2d_1`, `LeakyReLU` -> `leaky_relu_1`. */
 export function freshId(doc: Doc, type: string, taken: Set<string> = new Set()): string {
   const base =
     type
-      .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
-      .replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2")
+      .replace(/([a-z0-9])(?=[A-Z][a-z])/g, "$1_")
       .toLowerCase()
       .replace(/[^a-z0-9_]/g, "_") || "block";
   const used = new Set([...doc.blocks.map((b) => b.id), ...taken, INPUT]);

@@ -1,0 +1,164 @@
+import { describe, expect, it } from "vitest";
+import { INPUT, STEP, emptyDoc, type Doc } from "./doc";
+import {
+  appendAfter,
+  connect,
+  copyBlocks,
+  freshId,
+  insertOnWire,
+  newBlock,
+  pasteClip,
+  removeBlocks,
+  renameBlock,
+  stackTail,
+} from "./edit";
+
+/** input -> a -> b -> c, stacked. */
+function stack(...ids: string[]): Doc {
+  const doc = emptyDoc();
+  const names = [INPUT, ...ids];
+  return {
+    ...doc,
+    blocks: ids.map((id, i) => ({ id, type: "ReLU", params: {}, position: { x: 0, y: STEP * (i + 1) } })),
+    wires: ids.map((id, i) => ({ source: names[i], target: id })),
+  };
+}
+
+describe("stacking", () => {
+  it("names blocks after their type, snake_case, numbered", () => {
+    const doc = emptyDoc();
+    expect(freshId(doc, "Conv2d")).toBe("conv2d_1");
+    expect(freshId(doc, "BatchNorm2d")).toBe("batch_norm2d_1");
+    expect(freshId(doc, "ReLU")).toBe("relu_1");
+    expect(freshId(doc, "LeakyReLU")).toBe("leaky_relu_1");
+    expect(freshId(doc, "AdaptiveAvgPool2d")).toBe("adaptive_avg_pool2d_1");
+    expect(freshId(stack("relu_1"), "ReLU")).toBe("relu_2");
+  });
+
+  it("appends under the tail and wires it", () => {
+    const doc = stack("a", "b");
+    expect(stackTail(doc)).toBe("b");
+    const next = appendAfter(doc, "b", newBlock(doc, "Linear", { x: 0, y: 0 }));
+    expect(next.wires.at(-1)).toEqual({ source: "b", target: "linear_1" });
+    expect(next.blocks.at(-1)!.position).toEqual({ x: 0, y: 3 * STEP });
+  });
+
+  it("appends onto the empty canvas from the input", () => {
+    const doc = emptyDoc();
+    expect(stackTail(doc)).toBe(INPUT);
+    const next = appendAfter(doc, INPUT, newBlock(doc, "Flatten", { x: 0, y: 0 }));
+    expect(next.wires).toEqual([{ source: INPUT, target: "flatten_1" }]);
+  });
+
+  it("appending in the middle of a chain inserts and pushes the rest down", () => {
+    const doc = stack("a", "b", "c");
+    const next = appendAfter(doc, "a", { id: "n", type: "ReLU", params: {}, position: { x: 0, y: 0 } });
+    expect(next.wires).toEqual([
+      { source: INPUT, target: "a" },
+      { source: "n", target: "b" },
+      { source: "b", target: "c" },
+      { source: "a", target: "n" },
+    ]);
+    const y = Object.fromEntries(next.blocks.map((b) => [b.id, b.position.y]));
+    expect(y).toEqual({ a: STEP, n: 2 * STEP, b: 3 * STEP, c: 4 * STEP });
+  });
+
+  it("inserts into a wire", () => {
+    const doc = stack("a", "b");
+    const next = insertOnWire(doc, 1, { id: "n", type: "ReLU", params: {}, position: { x: 0, y: 0 } });
+    expect(next.wires).toEqual([
+      { source: INPUT, target: "a" },
+      { source: "n", target: "b" },
+      { source: "a", target: "n" },
+    ]);
+  });
+
+  it("moves the output along when appending under it", () => {
+    const doc = { ...stack("a"), output: "a" };
+    const next = appendAfter(doc, "a", { id: "n", type: "ReLU", params: {}, position: { x: 0, y: 0 } });
+    expect(next.output).toBe("n");
+  });
+});
+
+describe("deleting", () => {
+  it("reconnects the neighbours of a deleted block in a chain", () => {
+    const next = removeBlocks(stack("a", "b", "c"), ["b"]);
+    expect(next.wires).toEqual([
+      { source: INPUT, target: "a" },
+      { source: "a", target: "c" },
+    ]);
+  });
+
+  it("deletes several blocks of a chain and keeps it connected", () => {
+    const next = removeBlocks(stack("a", "b", "c", "d"), ["b", "c"]);
+    expect(next.wires).toEqual([
+      { source: INPUT, target: "a" },
+      { source: "a", target: "d" },
+    ]);
+  });
+
+  it("bridges a branch point to every block it fed, keeping merge input order", () => {
+    let doc = stack("a", "b");
+    doc = { ...doc, blocks: [...doc.blocks, { id: "m", type: "Add", params: {}, position: { x: 0, y: 300 } }] };
+    doc = { ...doc, wires: [...doc.wires, { source: "b", target: "m" }, { source: "a", target: "m" }] };
+    const next = removeBlocks(doc, ["b"]);
+    expect(next.wires).toEqual([
+      { source: INPUT, target: "a" },
+      { source: "a", target: "m" },
+    ]);
+  });
+
+  it("does not bridge a merge (several inputs)", () => {
+    let doc = stack("a");
+    doc = {
+      ...doc,
+      blocks: [
+        ...doc.blocks,
+        { id: "m", type: "Add", params: {}, position: { x: 0, y: 200 } },
+        { id: "z", type: "ReLU", params: {}, position: { x: 0, y: 300 } },
+      ],
+      wires: [...doc.wires, { source: INPUT, target: "m" }, { source: "a", target: "m" }, { source: "m", target: "z" }],
+    };
+    expect(removeBlocks(doc, ["m"]).wires).toEqual([{ source: INPUT, target: "a" }]);
+  });
+
+  it("clears the output when its block goes", () => {
+    expect(removeBlocks({ ...stack("a", "b"), output: "b" }, ["b"]).output).toBe("a");
+  });
+});
+
+describe("wiring, renaming, copy and paste", () => {
+  it("refuses cycles, duplicates and wires into the input", () => {
+    const doc = stack("a", "b");
+    expect(connect(doc, "b", "a", null)).toBe(doc);
+    expect(connect(doc, "a", "b", null)).toBe(doc);
+    expect(connect(doc, "b", INPUT, null)).toBe(doc);
+  });
+
+  it("replaces the input of a one-input block, appends to a merge", () => {
+    const doc = stack("a", "b");
+    expect(connect(doc, INPUT, "b", 1).wires).toEqual([
+      { source: INPUT, target: "a" },
+      { source: INPUT, target: "b" },
+    ]);
+    expect(connect(doc, INPUT, "b", null).wires).toHaveLength(3);
+  });
+
+  it("renames a block with its wires; refuses a taken id", () => {
+    const doc = { ...stack("a", "b"), output: "b" };
+    const next = renameBlock(doc, "b", "head");
+    expect(next.wires[1]).toEqual({ source: "a", target: "head" });
+    expect(next.output).toBe("head");
+    expect(renameBlock(doc, "b", "a")).toBe(doc);
+    expect(renameBlock(doc, "b", INPUT)).toBe(doc);
+  });
+
+  it("pastes copies with fresh ids and the wires between them", () => {
+    const doc = stack("a", "b", "c");
+    const clip = copyBlocks(doc, new Set(["a", "b"]));
+    const { doc: next, ids } = pasteClip(doc, clip, { x: 40, y: 40 });
+    expect(ids).toEqual(["relu_1", "relu_2"]);
+    expect(next.wires.at(-1)).toEqual({ source: "relu_1", target: "relu_2" });
+    expect(next.blocks.find((b) => b.id === "relu_1")!.position).toEqual({ x: 40, y: STEP + 40 });
+  });
+});
