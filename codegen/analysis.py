@@ -133,7 +133,8 @@ def analyze_spec(spec: ModelSpec) -> Analysis:
     _check_reachability(spec, result, inputs, consumers, problems)
     _check_arity(result, index, problems)
     _infer_shapes(spec, result, problems)
-    result.training = check_training(spec, result.output_shape, result.output, problems)
+    if spec.training is not None:  # without it the spec is a model only: no loss to check
+        result.training = check_training(spec, result.output_shape, result.output, problems)
     return result
 
 

@@ -128,10 +128,26 @@ def _format(code: str) -> str:
 
 
 def render_project(analysis: Analysis) -> dict[str, str]:
-    """model.py, train.py, data.py, README.md, requirements.txt and spec.json."""
-    assert analysis.spec is not None and analysis.training is not None
+    """model.py, train.py, data.py, predict.py, README.md, requirements.txt and spec.json.
+
+    A spec without `training` is a model only: model.py, README.md, requirements.txt, spec.json.
+    """
+    assert analysis.spec is not None
     context = project_context(analysis)
     env = _environment()
+    spec_json = (
+        json.dumps(
+            analysis.spec.model_dump(mode="json", exclude_unset=True), indent=2, ensure_ascii=False
+        )
+        + "\n"
+    )
+    if analysis.training is None:
+        return {
+            "model.py": _format(env.get_template("model.py.j2").render(context)),
+            "requirements.txt": env.get_template("requirements.txt.j2").render(context),
+            "README.md": env.get_template("README.md.j2").render(context),
+            "spec.json": spec_json,
+        }
     files = {
         "model.py": _format(env.get_template("model.py.j2").render(context)),
         **(
@@ -143,17 +159,14 @@ def render_project(analysis: Analysis) -> dict[str, str]:
         "train.py": _format(env.get_template("train.py.j2").render(context)),
         "requirements.txt": env.get_template("requirements.txt.j2").render(context),
         "README.md": env.get_template("README.md.j2").render(context),
-        "spec.json": json.dumps(
-            analysis.spec.model_dump(mode="json", exclude_unset=True), indent=2, ensure_ascii=False
-        )
-        + "\n",
+        "spec.json": spec_json,
     }
     return files
 
 
 def project_context(analysis: Analysis) -> dict[str, Any]:
     spec = analysis.spec
-    assert spec is not None and analysis.training is not None
+    assert spec is not None
     name = class_name(spec.name)
     statements, result = forward_statements(analysis)
     output_shape = analysis.output_shape or ()
@@ -180,10 +193,13 @@ def project_context(analysis: Analysis) -> dict[str, Any]:
         "statements": statements,
         "result": result,
         "uses_cat": "Concat" in types_used,
-        "init": _init_context(analysis.training, types_used),
+        "init": _init_context(analysis.training, types_used) if analysis.training else None,
         "shape_table": _shape_table(analysis),
+        "model_only": analysis.training is None,
+        "requirements": ["torch>=2.4"],
     }
-    context.update(_training_context(analysis, analysis.training, types_used))
+    if analysis.training is not None:
+        context.update(_training_context(analysis, analysis.training, types_used))
     return context
 
 

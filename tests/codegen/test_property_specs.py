@@ -783,9 +783,10 @@ def test_invalid_specs_give_located_problems(document: Any) -> None:
         {},
         {"input": {"shape": [3]}},
         {"nodes": [{"id": "a", "type": "ReLU"}]},
-        {
+        {  # a (3, 2) output for MSELoss on the default synthetic data: invalid with training
             "input": {"shape": [3, 4]},
             "nodes": [{"id": "fc", "type": "Linear", "params": {"out_features": 2}}],
+            "training": {},
         },
         {
             "input": {"shape": [3, 8, 8]},

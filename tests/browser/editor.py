@@ -1,0 +1,96 @@
+"""Driving the editor like a user: palette, canvas, panels (Playwright page objects)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Locator, Page, expect
+
+# LeNet-5 for 1x28x28 images as in the d2l chapter, with ReLU and max pooling:
+# (type, params set in the panel). 61,706 parameters.
+LENET: list[tuple[str, dict[str, str]]] = [
+    ("Conv2d", {"out_channels": "6", "kernel_size": "5", "padding": "2"}),
+    ("ReLU", {}),
+    ("MaxPool2d", {"kernel_size": "2"}),
+    ("Conv2d", {"out_channels": "16", "kernel_size": "5"}),
+    ("ReLU", {}),
+    ("MaxPool2d", {"kernel_size": "2"}),
+    ("Flatten", {}),
+    ("Linear", {"out_features": "120"}),
+    ("ReLU", {}),
+    ("Linear", {"out_features": "84"}),
+    ("ReLU", {}),
+    ("Linear", {"out_features": "10"}),
+]
+LENET_PARAMS = "61,706"
+
+
+def blocks(page: Page) -> Locator:
+    return page.locator(".react-flow__node-block")
+
+
+def node(page: Page, node_id: str) -> Locator:
+    return page.get_by_test_id(f"node-{node_id}")
+
+
+def new_model(page: Page, shape: str) -> None:
+    page.get_by_role("button", name="New", exact=True).click()
+    expect(blocks(page)).to_have_count(0)
+    open_tab(page, "Training")
+    page.locator("#input-shape").fill(shape)
+
+
+def open_tab(page: Page, name: str) -> None:
+    page.locator(".side .tabs").get_by_role("tab", name=name).click()
+
+
+def fit(page: Page) -> None:
+    page.locator(".toolbar").get_by_role("button", name="Fit view").click()
+    page.wait_for_timeout(300)
+
+
+def drag_under(page: Page, block_type: str, above: str) -> None:
+    """Drag a palette block and drop it just below the node `above` (stacks onto it)."""
+    fit(page)
+    box = node(page, above).bounding_box()
+    assert box is not None, f"node {above} is not on screen"
+    pane = page.locator(".react-flow__pane")
+    pane_box = pane.bounding_box()
+    assert pane_box is not None
+    target = {
+        "x": box["x"] + box["width"] / 2 - pane_box["x"],
+        "y": box["y"] + box["height"] + 12 - pane_box["y"],
+    }
+    page.locator(f"button[data-block='{block_type}']").drag_to(pane, target_position=target)
+
+
+def select(page: Page, node_id: str) -> None:
+    node(page, node_id).click()
+    expect(page.locator("#block-id")).to_have_value(node_id)
+
+
+def set_params(page: Page, params: dict[str, str]) -> None:
+    for name, value in params.items():
+        page.locator(f".side [data-param='{name}'] input").fill(value)
+
+
+def wait_valid(page: Page) -> None:
+    expect(page.get_by_test_id("validity")).to_have_text("valid", timeout=15_000)
+
+
+def total_params(page: Page) -> Locator:
+    return page.get_by_test_id("total-params")
+
+
+def download(page: Page, button: str, folder: Path) -> Path:
+    with page.expect_download() as info:
+        page.get_by_role("button", name=button, exact=True).first.click()
+    path = folder / info.value.suggested_filename
+    info.value.save_as(path)
+    return path
+
+
+def saved_spec(page: Page, folder: Path) -> dict[str, Any]:
+    return json.loads(download(page, "Save JSON", folder).read_text())
