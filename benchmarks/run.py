@@ -30,6 +30,7 @@ MODULES: dict[str, str] = {
     "images": "benchmarks.images",
     "overhead": "benchmarks.overhead",
     "codegen": "benchmarks.generation",
+    "http": "benchmarks.http",
 }
 """Benchmark name -> module, in the order they run."""
 

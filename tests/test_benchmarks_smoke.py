@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("tabular", "images", "overhead", "codegen")
+BENCHMARKS = ("tabular", "images", "overhead", "codegen", "http")
 
 
 def run_benchmarks(*args: str, json_path: Path) -> subprocess.CompletedProcess[str]:
