@@ -90,8 +90,21 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser, server):  # type: ignore[no-untyped-def]
-    """A fresh browser context (empty localStorage) on the editor, errors collected."""
+    """A fresh browser context (empty localStorage) on the editor.
+
+    Errors in the page and every request that leaves the server's origin fail the test:
+    the app must work offline.
+    """
     context = browser.new_context(viewport={"width": 1500, "height": 950}, accept_downloads=True)
+    offsite: list[str] = []
+    context.on(
+        "request",
+        lambda request: (
+            None
+            if request.url.startswith((server + "/", "data:", "blob:"))
+            else offsite.append(request.url)
+        ),
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     errors: list[str] = []
@@ -101,3 +114,4 @@ def page(browser, server):  # type: ignore[no-untyped-def]
     yield page
     context.close()
     assert not errors, f"errors in the page: {errors}"
+    assert not offsite, f"requests to other hosts: {offsite}"
