@@ -18,18 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-CIFAR_CLASSES = [
-    "airplane",
-    "automobile",
-    "bird",
-    "cat",
-    "deer",
-    "dog",
-    "frog",
-    "horse",
-    "ship",
-    "truck",
-]
+from codegen.render import CLASS_NAMES
 
 
 def class_images(count: int, channels: int, size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -81,7 +70,9 @@ def write_cifar10(root: Path, train: int = 10_000, test: int = 2_000) -> Path:
         with open(folder / name, "wb") as handle:
             pickle.dump(batch, handle)
     with open(folder / "batches.meta", "wb") as handle:
-        pickle.dump({"label_names": CIFAR_CLASSES, "num_cases_per_batch": per_batch}, handle)
+        pickle.dump(
+            {"label_names": list(CLASS_NAMES["cifar10"]), "num_cases_per_batch": per_batch}, handle
+        )
     return root
 
 

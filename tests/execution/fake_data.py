@@ -7,10 +7,11 @@ small network can learn them in a few steps.
 from __future__ import annotations
 
 import pickle
-import struct
 from pathlib import Path
 
 import numpy as np
+
+from benchmarks.datasets import write_idx
 
 
 def class_images(count: int, channels: int, size: int, classes: int = 10, seed: int = 0):
@@ -22,17 +23,6 @@ def class_images(count: int, channels: int, size: int, classes: int = 10, seed: 
         row, col = divmod(int(label), 4)
         images[i, row * block : (row + 1) * block, col * block : (col + 1) * block, :] = 255
     return images, labels.astype(np.uint8)
-
-
-def write_idx(folder: Path, prefix: str, images: np.ndarray, labels: np.ndarray) -> None:
-    """MNIST's idx format: big-endian header, then raw unsigned bytes."""
-    count, rows, cols = images.shape[:3]
-    (folder / f"{prefix}-images-idx3-ubyte").write_bytes(
-        struct.pack(">IIII", 2051, count, rows, cols) + images[..., 0].tobytes()
-    )
-    (folder / f"{prefix}-labels-idx1-ubyte").write_bytes(
-        struct.pack(">II", 2049, count) + labels.tobytes()
-    )
 
 
 def write_mnist(root: Path, name: str = "MNIST", train: int = 300, test: int = 100) -> Path:
