@@ -47,6 +47,30 @@ def _running_stats(p: dict[str, Any], s: list[Shape]) -> int:
     return 2 * s[0][0] if p["track_running_stats"] else 0
 
 
+def _channel_norm_params(running: bool) -> tuple[Param, ...]:
+    """BatchNorm's and InstanceNorm's parameters; they differ in two defaults only."""
+    return (
+        Param(
+            "num_features",
+            "int",
+            None,
+            "Channels C (inferred).",
+            min=1,
+            inferred=True,
+            positional=True,
+        ),
+        _EPS,
+        _MOMENTUM,
+        Param("affine", "bool", running, "Learn a scale and shift per channel."),
+        Param(
+            "track_running_stats",
+            "bool",
+            running,
+            "Keep running mean/variance for eval mode.",
+        ),
+    )
+
+
 def _batchnorm(dims: int) -> Block:
     layout = "(C) or (C, L)" if dims == 1 else "(C, H, W)"
     ranks = (1, 2) if dims == 1 else (3,)
@@ -59,21 +83,7 @@ def _batchnorm(dims: int) -> Block:
         type=f"BatchNorm{dims}d",
         category="Normalization",
         doc=f"Batch normalisation over the channels of {layout}, with running statistics.",
-        params=(
-            Param(
-                "num_features",
-                "int",
-                None,
-                "Channels C (inferred).",
-                min=1,
-                inferred=True,
-                positional=True,
-            ),
-            _EPS,
-            _MOMENTUM,
-            Param("affine", "bool", True, "Learn a scale and shift per channel."),
-            Param("track_running_stats", "bool", True, "Keep running mean/variance for eval mode."),
-        ),
+        params=_channel_norm_params(running=True),
         shape=_batchnorm_rule(f"BatchNorm{dims}d", ranks, hint),
         infer=lambda p, s: {"num_features": s[0][0]},
         count=_affine_count("affine"),
@@ -101,21 +111,7 @@ def _instancenorm(dims: int) -> Block:
         type=f"InstanceNorm{dims}d",
         category="Normalization",
         doc=f"Instance normalisation: each sample and channel of {layout} on its own.",
-        params=(
-            Param(
-                "num_features",
-                "int",
-                None,
-                "Channels C (inferred).",
-                min=1,
-                inferred=True,
-                positional=True,
-            ),
-            _EPS,
-            _MOMENTUM,
-            Param("affine", "bool", False, "Learn a scale and shift per channel."),
-            Param("track_running_stats", "bool", False, "Keep running statistics for eval mode."),
-        ),
+        params=_channel_norm_params(running=False),
         shape=_instancenorm_rule(_batchnorm_rule(f"InstanceNorm{dims}d", (dims + 1,), hint)),
         infer=lambda p, s: {"num_features": s[0][0]},
         count=_affine_count("affine"),
