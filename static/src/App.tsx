@@ -4,8 +4,10 @@ import { BlockPanel } from "./components/BlockPanel";
 import { Canvas, wireId } from "./components/Canvas";
 import { CodePanel } from "./components/CodePanel";
 import { HelpDialog } from "./components/HelpDialog";
+import { MyModelsDialog } from "./components/MyModelsDialog";
 import { Palette } from "./components/Palette";
 import { ProblemList } from "./components/ProblemList";
+import { ShareDialog } from "./components/ShareDialog";
 import { StatusBar } from "./components/StatusBar";
 import { Toolbar } from "./components/Toolbar";
 import { TrainingPanel } from "./components/TrainingPanel";
@@ -18,7 +20,7 @@ import {
   listExamples,
   validate,
 } from "./lib/api";
-import { INPUT, docFromSpec, emptyDoc, specFromDoc, type Doc, type XY } from "./lib/doc";
+import { INPUT, emptyDoc, specFromDoc, type Doc, type XY } from "./lib/doc";
 import { dropTarget, type Sizes } from "./lib/drop";
 import {
   addFree,
@@ -36,23 +38,19 @@ import {
 } from "./lib/edit";
 import { downloadBlob, parseSpecText, saveSpecFile } from "./lib/files";
 import * as H from "./lib/history";
-import { NODE_WIDTH, autoLayout } from "./lib/layout";
+import { NODE_WIDTH, autoLayout, openDoc } from "./lib/layout";
 import { placeProblems } from "./lib/problems";
-import { loadDraft, saveDraft } from "./lib/storage";
+import { loadDraft, loadDraftSource, saveDraft } from "./lib/storage";
 import type { Analysis, BlockDef, Catalog, ExampleInfo, Spec } from "./lib/types";
+import { useSharing } from "./useSharing";
 
 type Tab = "block" | "training" | "code";
-
-function openDoc(spec: Spec): Doc {
-  const { doc, positioned } = docFromSpec(spec);
-  return positioned ? doc : autoLayout(doc);
-}
 
 function initialDoc(): Doc {
   const draft = loadDraft();
   if (draft) {
     try {
-      return openDoc(draft);
+      return openDoc(draft, loadDraftSource()?.id);
     } catch {
       // A draft from an older editor that no longer reads: start afresh.
     }
@@ -137,11 +135,6 @@ export function App() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [specKey]);
 
-  // Autosave, layout included.
-  useEffect(() => {
-    const timer = window.setTimeout(() => saveDraft(spec), 300);
-    return () => window.clearTimeout(timer);
-  }, [spec]);
 
   // The code preview follows the model while the code tab is open.
   const valid = analysis?.valid === true && !checking;
@@ -187,16 +180,28 @@ export function App() {
   }, [flow]);
 
   const load = useCallback(
-    (spec: Spec, note: string) => {
-      change(openDoc(spec));
+    (spec: Spec, note: string, source?: string) => {
+      const opened = openDoc(spec, source);
+      change(opened);
       setSelection(new Set());
       setWireSelection(new Set());
       setTab("training");
       say(note);
       fitSoon();
+      return opened;
     },
     [change, fitSoon, say],
   );
+
+  const sharing = useSharing({ doc, spec, ready: catalog !== null, setHistory, load, say });
+  const dialogOpen = helpOpen || sharing.share !== null || sharing.myModelsOpen;
+
+  // Autosave, layout included, with the stored model the draft belongs to.
+  const { draftSource } = sharing;
+  useEffect(() => {
+    const timer = window.setTimeout(() => saveDraft(spec, draftSource), 300);
+    return () => window.clearTimeout(timer);
+  }, [spec, draftSource]);
 
   /** Stack a new block under the selected block (or the end of the stack), and select it. */
   const addBlock = useCallback(
@@ -286,7 +291,7 @@ export function App() {
         fileInput.current?.click();
         return;
       }
-      if (isTyping(event.target) || helpOpen) return;
+      if (isTyping(event.target) || dialogOpen) return;
       if (ctrl && key === "z" && !event.shiftKey) undo();
       else if (ctrl && (key === "y" || (key === "z" && event.shiftKey))) redo();
       else if (ctrl && key === "c") clip.current = copyBlocks(doc, selection);
@@ -314,7 +319,7 @@ export function App() {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [change, deleteSelection, doc, fitSoon, helpOpen, layout, redo, selection, spec, undo, wireSelection]);
+  }, [change, deleteSelection, dialogOpen, doc, fitSoon, layout, redo, selection, spec, undo, wireSelection]);
 
   const onPageDrop = useCallback(
     (event: DragEvent) => {
@@ -356,6 +361,10 @@ export function App() {
         onFit={fitSoon}
         onDownload={download}
         onHelp={() => setHelpOpen(true)}
+        canFork={doc.source !== undefined}
+        onShare={() => void sharing.shareNow()}
+        onFork={() => void sharing.forkCurrent()}
+        onMyModels={sharing.showMyModels}
       />
       <input
         ref={fileInput}
@@ -455,6 +464,20 @@ export function App() {
       </aside>
       <StatusBar analysis={analysis} checking={checking} problemCount={problemCount} message={message} />
       <HelpDialog open={helpOpen} onClose={() => setHelpOpen(false)} />
+      <ShareDialog
+        state={sharing.share}
+        onClose={sharing.closeShare}
+        onSaveCopy={() => void sharing.saveCopy()}
+        onReload={sharing.reloadNewer}
+      />
+      <MyModelsDialog
+        open={sharing.myModelsOpen}
+        models={sharing.myModels}
+        current={doc.source}
+        onOpen={sharing.openMine}
+        onDelete={sharing.deleteMine}
+        onClose={sharing.closeMyModels}
+      />
     </div>
   );
 }

@@ -16,6 +16,11 @@ interface Props {
   onFit: () => void;
   onDownload: () => void;
   onHelp: () => void;
+  /** The document came from a stored model, so it can be forked. */
+  canFork: boolean;
+  onShare: () => void;
+  onFork: () => void;
+  onMyModels: () => void;
 }
 
 /** The main commands. Every one has a keyboard shortcut too (see the help dialog). */
@@ -65,6 +70,22 @@ export function Toolbar(props: Props) {
         </button>
         <button type="button" onClick={props.onFit} title="Shift+F">
           Fit view
+        </button>
+      </div>
+      <div className="toolbar-group" role="group" aria-label="Sharing">
+        <button type="button" onClick={props.onShare} title="Save the model online and get a link to it">
+          Share
+        </button>
+        <button
+          type="button"
+          onClick={props.onFork}
+          disabled={!props.canFork}
+          title={props.canFork ? "Make your own copy of this shared model, with its own link" : "Open a shared model to fork it"}
+        >
+          Fork
+        </button>
+        <button type="button" onClick={props.onMyModels} title="The models you shared from this browser">
+          My models
         </button>
       </div>
       <div className="toolbar-group" role="group" aria-label="Project">

@@ -38,6 +38,8 @@ export interface Doc {
   wires: Wire[];
   output: string | null;
   training: Training | null;
+  /** The id of the stored model (/api/models) this document was opened from or shared as. */
+  source?: string;
 }
 
 /** Vertical distance between stacked blocks, in canvas pixels. */

@@ -1,6 +1,7 @@
 /** Auto-layout: a layered top-to-bottom drawing of the graph with dagre. */
 import dagre from "@dagrejs/dagre";
-import { INPUT, type Doc, type XY } from "./doc";
+import { INPUT, docFromSpec, type Doc, type XY } from "./doc";
+import type { Spec } from "./types";
 
 export const NODE_WIDTH = 200;
 export const NODE_HEIGHT = 64;
@@ -26,4 +27,11 @@ export function autoLayout(
     inputPosition: topLeft(INPUT),
     blocks: doc.blocks.map((b) => ({ ...b, position: topLeft(b.id) })),
   };
+}
+
+/** The document of a spec, laid out when the spec has no layout; `source` is its stored id. */
+export function openDoc(spec: Spec, source?: string): Doc {
+  const { doc, positioned } = docFromSpec(spec);
+  const opened = positioned ? doc : autoLayout(doc);
+  return source ? { ...opened, source } : opened;
 }
