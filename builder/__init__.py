@@ -35,7 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     logging.basicConfig(level=logging.INFO)
 
-    from . import errors, limits, pages, security, store
+    from . import errors, gallery, limits, pages, security, store
     from .api import api
     from .api.models import bp as models_api
 
@@ -46,4 +46,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api)
     app.register_blueprint(models_api)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(gallery.bp)
     return app
