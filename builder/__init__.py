@@ -36,7 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO)
 
     from . import errors, gallery, limits, pages, security, store
-    from .api import api
+    from .api import api, openapi
     from .api.models import bp as models_api
 
     errors.register(app)
@@ -45,6 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     store.init_app(app)
     app.register_blueprint(api)
     app.register_blueprint(models_api)
+    app.register_blueprint(openapi.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(gallery.bp)
     return app

@@ -54,6 +54,7 @@ bp = Blueprint("models", __name__, url_prefix="/api/models")
 ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 JSON_WHITESPACE = " \t\n\r"
 MAX_TEXT_PROBLEMS = 20
+MAX_REVISION = 2**31 - 1  # revision numbers are 32-bit INTEGER columns
 
 
 # responses
@@ -218,7 +219,8 @@ def expected_revisions() -> set[int] | None:
     if "If-Match" not in request.headers or request.if_match.star_tag:
         return None
     tags = request.if_match.as_set()
-    return {int(tag[1:]) for tag in tags if re.fullmatch(r"r[0-9]{1,9}", tag)}
+    # an empty tag ("") parses as None
+    return {int(tag[1:]) for tag in tags if tag and re.fullmatch(r"r[0-9]{1,9}", tag)}
 
 
 def forbidden(model_id: str) -> NoReturn:
@@ -379,7 +381,9 @@ def list_revisions(model_id: str) -> Response:
 
 @bp.get("/<model_id>/revisions/<int:number>")
 def get_revision(model_id: str, number: int) -> Response:
-    revision = get_store().revision(checked_id(model_id), number)
+    checked_id(model_id)
+    # a larger number cannot be bound as an INTEGER parameter (SQLite raises OverflowError)
+    revision = get_store().revision(model_id, number) if number <= MAX_REVISION else None
     if revision is None:
         fail(
             404,

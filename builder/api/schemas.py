@@ -1,8 +1,10 @@
-"""Request and response bodies of the models API (docs/api.md), as pydantic models.
+"""Request and response bodies of the JSON API (docs/api.md), as pydantic models.
 
-The views build their responses from these classes, so an OpenAPI document generated
-from them (`model_json_schema()`) describes exactly what the server sends; `ROUTES`
-lists every endpoint with its request and response bodies.
+The models API builds its responses from these classes, so an OpenAPI document generated
+from them (`builder/api/openapi.py`) describes exactly what the server sends; the core API
+(catalog, validate, generate, examples) builds plain dicts in codegen, described here by
+`Catalog`, `ValidationResult` & co. and checked against real responses by the tests.
+`CORE_ROUTES` and `ROUTES` list every endpoint with its request and response bodies.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from codegen.spec import ModelSpec
 
@@ -133,9 +135,155 @@ class RevisionOut(_Out):
     created_at: datetime
 
 
+# the core API (builder/api/__init__.py): codegen builds these bodies as plain dicts
+
+
+class Health(_Out):
+    """`GET /api/health`."""
+
+    status: Literal["ok"]
+
+
+ParamKind = Literal["int", "float", "bool", "str", "choice", "int_tuple", "int_list", "float_tuple"]
+
+
+class CatalogParam(_Out):
+    """One parameter of a block or training component, for the editor's forms."""
+
+    name: str
+    kind: ParamKind = Field(description="int_tuple: an int or `length` ints; int_list: any "
+                            "number of ints; float_tuple: `length` floats")  # fmt: skip
+    default: Any = Field(description="null when required (or when null is the default)")
+    required: bool
+    inferred: bool = Field(description="filled from the incoming shape (see /api/validate)")
+    min: int | float | None
+    max: int | float | None
+    exclusive_min: bool = Field(description="`min` itself is not allowed")
+    choices: list[Any] | None = Field(description="the allowed values of a `choice`")
+    length: int | None = Field(description="the length of an int_tuple or float_tuple")
+    nullable: bool = Field(description="null is allowed")
+    doc: str
+
+
+class CatalogBlock(_Out):
+    """A layer the editor offers (a node type of the spec)."""
+
+    type: str
+    category: str
+    doc: str
+    min_inputs: int
+    max_inputs: int | None = Field(description="null: any number (merges)")
+    key_params: list[str] = Field(description="shown on the node face")
+    params: list[CatalogParam]
+
+
+class CatalogComponent(_Out):
+    """An optimizer, initialisation or augmentation, chosen by `type`."""
+
+    type: str
+    doc: str
+    params: list[CatalogParam]
+
+
+class CatalogLoss(CatalogComponent):
+    task: str = Field(description="the task the loss fits: classification, regression, binary")
+
+
+class CatalogScheduler(CatalogComponent):
+    step: str = Field(description="when the scheduler steps, e.g. per epoch or per batch")
+
+
+class CatalogDataset(_Out):
+    """A dataset kind of `training.dataset`."""
+
+    kind: str
+    doc: str
+    task: str = Field(description="classification, regression or auto (from a parameter)")
+    in_memory: bool = Field(description="batched from tensors on the device, no DataLoader")
+    shape: list[int] | None = Field(None, description="the sample shape, when fixed")
+    classes: int | None = Field(None, description="the number of classes, when fixed")
+    params: list[CatalogParam]
+
+
+class Catalog(_Out):
+    """`GET /api/catalog`: the registry; the editor renders it generically."""
+
+    categories: list[str]
+    blocks: list[CatalogBlock]
+    losses: list[CatalogLoss]
+    optimizers: list[CatalogComponent]
+    schedulers: list[CatalogScheduler]
+    inits: list[CatalogComponent]
+    datasets: list[CatalogDataset]
+    augmentations: list[CatalogComponent]
+    training_fields: list[CatalogParam] = Field(description="the fields of `training`")
+
+
+class ExampleSummary(_Out):
+    name: str = Field(description="GET /api/examples/{name} gives its spec")
+    title: str
+    description: str
+    tags: list[str]
+
+
+class ExampleList(RootModel[list[ExampleSummary]]):
+    """`GET /api/examples`: the example models, sorted by name."""
+
+
+class JsonObject(RootModel[dict[str, Any]]):
+    """A JSON object (a JSON Schema or an OpenAPI document)."""
+
+
+class NodeResult(_Out):
+    """What shape inference found out about one node."""
+
+    type: str
+    inputs: list[str] = Field(description="ids of the nodes feeding this one ('input' too)")
+    input_shapes: list[list[int]]
+    output_shape: list[int] | None = Field(description="null when it could not be inferred")
+    params: int = Field(description="parameter count of this node")
+    resolved_params: dict[str, Any] = Field(description="every parameter, inferred ones filled")
+
+
+class ValidationResult(_Out):
+    """`POST /api/validate`: the same body for a valid (200) and an invalid (422) spec."""
+
+    valid: bool
+    errors: list[ErrorItem]
+    nodes: dict[str, NodeResult] = Field(description="by node id: the nodes that could be checked")
+    order: list[str] = Field(description="topological order of the node ids")
+    output: str | None = Field(description="id of the output node")
+    output_shape: list[int] | None
+    total_params: int
+    trainable_params: int
+    size_mb: float = Field(description="float32 parameters and buffers, in MiB")
+    task: str | None = Field(description="classification, regression or binary")
+
+
+class GeneratedFiles(_Out):
+    """`POST /api/generate?format=json`: the project's files by path."""
+
+    files: dict[str, str]
+
+
+class GenerateQuery(BaseModel):
+    """Query string of `POST /api/generate`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    format: Literal["zip", "json"] = Field(
+        "zip", description="zip: the project as application/zip; json: its files as JSON"
+    )
+
+
 @dataclass(frozen=True)
 class Route:
-    """One endpoint of the models API and its bodies, for an OpenAPI document."""
+    """One endpoint of the JSON API and its bodies, for the OpenAPI document.
+
+    `responses` maps each status the view can answer with to its JSON body (None: no
+    JSON body); `media` gives a status another content type (the zip of /api/generate).
+    `headers` are request headers; an `Authorization` header means a bearer token.
+    """
 
     method: str
     path: str  # OpenAPI style: /api/models/{id}
@@ -144,26 +292,66 @@ class Route:
     body: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
     headers: tuple[str, ...] = field(default=())
+    description: str = ""
+    tag: str = "models"
+    response_headers: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    media: dict[int, str] = field(default_factory=dict)
 
 
-_ERRORS = {422: ErrorResponse, 413: ErrorResponse, 429: ErrorResponse}
+_JSON_BODY = {400: ErrorResponse, 413: ErrorResponse, 415: ErrorResponse}
+_SPEC_BODY = {**_JSON_BODY, 422: ErrorResponse}
+
+CORE_ROUTES: list[Route] = [
+    Route("get", "/api/health", "Health check", {200: Health}, tag="core",
+          description="Answers 200 while the app runs (it does not touch the database)."),
+    Route("get", "/api/catalog", "The block catalog", {200: Catalog}, tag="core",
+          description="Every block, loss, optimizer, scheduler, initialisation, dataset kind "
+          "and augmentation, with their parameters; the editor is built from this."),
+    Route("get", "/api/schema", "JSON Schema of the spec format", {200: JsonObject},
+          tag="core", description="JSON Schema (draft 2020-12) of `torchcanvas.model` v1."),
+    Route("get", "/api/examples", "The example models", {200: ExampleList}, tag="core"),
+    Route("get", "/api/examples/{name}", "The spec of one example",
+          {200: ModelSpec, 404: ErrorResponse}, tag="core"),
+    Route("post", "/api/validate", "Check a model",
+          {200: ValidationResult, 422: ValidationResult, **_JSON_BODY}, ModelSpec, tag="core",
+          description="Shapes, parameter counts and problems of a spec. The body may be any "
+          "JSON: what is not a valid spec gets 422 with its errors, and the shapes of the "
+          "valid part of the graph."),
+    Route("post", "/api/generate", "Generate the project",
+          {200: GeneratedFiles, **_SPEC_BODY}, ModelSpec, GenerateQuery, tag="core",
+          description="The generated project as a zip (files in a folder named after the "
+          "model), or with `?format=json` its files as JSON. An invalid spec gets 422.",
+          media={200: "application/zip"}),
+]  # fmt: skip
+
+_WRITE = {429: ErrorResponse, 503: ErrorResponse}
 _AUTH = {401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse}
 
 ROUTES: list[Route] = [
-    Route("post", "/api/models", "Save a model", {201: CreatedModel, **_ERRORS}, ModelSpec),
-    Route("get", "/api/models", "List and search models", {200: ModelList, 422: ErrorResponse},
-          query=ListQuery),  # fmt: skip
-    Route("get", "/api/models/{id}", "A saved model", {200: ModelOut, 304: None, 404: ErrorResponse},
-          headers=("If-None-Match",)),  # fmt: skip
+    Route("post", "/api/models", "Save a model", {201: CreatedModel, **_SPEC_BODY, **_WRITE},
+          ModelSpec, response_headers={201: ("ETag", "Location")},
+          description="Stores the spec exactly as sent. The edit token in the answer is "
+          "shown only once: keep it to update or delete the model."),
+    Route("get", "/api/models", "List and search models",
+          {200: ModelList, 422: ErrorResponse, 503: ErrorResponse}, query=ListQuery),
+    Route("get", "/api/models/{id}", "A saved model",
+          {200: ModelOut, 304: None, 404: ErrorResponse, 503: ErrorResponse},
+          headers=("If-None-Match",), response_headers={200: ("ETag",), 304: ("ETag",)}),
     Route("put", "/api/models/{id}", "Save a new revision (edit token)",
-          {200: ModelOut, 409: ErrorResponse, **_AUTH, **_ERRORS}, ModelSpec,
-          headers=("Authorization", "If-Match")),  # fmt: skip
-    Route("delete", "/api/models/{id}", "Delete a model (edit token)", {204: None, **_AUTH,
-          429: ErrorResponse}, headers=("Authorization",)),  # fmt: skip
+          {200: ModelOut, 409: ErrorResponse, **_AUTH, **_SPEC_BODY, **_WRITE}, ModelSpec,
+          headers=("Authorization", "If-Match"), response_headers={200: ("ETag",)},
+          description="With `If-Match` the update succeeds only if the model is still at "
+          "that revision (409 otherwise), so concurrent edits are never lost."),
+    Route("delete", "/api/models/{id}", "Delete a model (edit token)",
+          {204: None, **_AUTH, **_WRITE}, headers=("Authorization",),
+          description="Deletes the model and its revisions; its forks stay."),
     Route("post", "/api/models/{id}/fork", "Fork a model",
-          {201: ForkedModel, 404: ErrorResponse, 429: ErrorResponse}),  # fmt: skip
+          {201: ForkedModel, 404: ErrorResponse, **_WRITE},
+          response_headers={201: ("ETag", "Location")},
+          description="A copy of the current revision with a new id and edit token."),
     Route("get", "/api/models/{id}/revisions", "The revisions of a model",
-          {200: RevisionList, 404: ErrorResponse}),  # fmt: skip
+          {200: RevisionList, 404: ErrorResponse, 503: ErrorResponse}),
     Route("get", "/api/models/{id}/revisions/{revision}", "One revision",
-          {200: RevisionOut, 304: None, 404: ErrorResponse}),  # fmt: skip
-]
+          {200: RevisionOut, 304: None, 404: ErrorResponse, 503: ErrorResponse},
+          headers=("If-None-Match",), response_headers={200: ("ETag",), 304: ("ETag",)}),
+]  # fmt: skip

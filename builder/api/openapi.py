@@ -1,0 +1,515 @@
+"""The OpenAPI 3.1 document of the JSON API, and a bundled HTML reference rendered from it.
+
+    GET /api/openapi.json     the document, built once from the pydantic models and the
+                              route tables of `schemas.py` (the same classes the views use)
+    GET /api/docs             the reference page: every operation, its parameters, bodies,
+                              responses and a curl example; no script, no CDN
+    GET /static/api-docs.css  the page's stylesheet
+
+`tests/api/test_openapi.py` checks that the document's paths are exactly the app's `/api`
+rules and runs schemathesis against a live server, so the document cannot drift.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
+
+from codegen.examples import load_example
+
+from .schemas import CORE_ROUTES, ROUTES, JsonObject, Route
+
+bp = Blueprint("openapi", __name__)
+
+REF = "#/components/schemas/{model}"
+JSON = "application/json"
+EXAMPLE_SPEC = "digits-mlp"  # the request body example of every spec-taking operation
+
+DOCS_ROUTES: list[Route] = [
+    Route("get", "/api/openapi.json", "This OpenAPI document", {200: JsonObject}, tag="docs",
+          description="OpenAPI 3.1; the schemas are generated from the server's own models."),
+    Route("get", "/api/docs", "The API reference (HTML)", {200: None}, tag="docs",
+          description="This document rendered as a page, without scripts.",
+          media={200: "text/html"}),
+]  # fmt: skip
+
+TAGS = [
+    {"name": "core", "description": "The catalog, checking a model and generating its project."},
+    {"name": "models", "description": "Saved models: share links, edit tokens, forks, revisions."},
+    {"name": "docs", "description": "This reference."},
+]
+
+STATUS = {
+    200: "OK",
+    201: "Created",
+    204: "Deleted",
+    304: "Not modified: the revision still has the ETag sent in If-None-Match",
+    400: "The body is not valid JSON (or not UTF-8)",
+    401: "No edit token: send Authorization: Bearer <edit_token>",
+    403: "The edit token does not fit this model",
+    404: "Not found",
+    409: "The model has changed since the revision in If-Match",
+    413: "The body is larger than the server takes (TORCHCANVAS_MAX_BODY_BYTES)",
+    415: "The body is not JSON: send Content-Type: application/json",
+    422: "Invalid: each error names its place with a JSON pointer",
+    429: "Too many writes from this address (TORCHCANVAS_RATELIMIT_WRITES)",
+    503: "The database is not available",
+}
+_NO_MODEL = "No model has this id (it may have been deleted)"
+DESCRIPTIONS = {
+    ("post", "/api/validate", 200): "The spec is valid: shapes and parameter counts of every node",
+    ("post", "/api/validate", 422): "The spec is invalid: its errors, and the shapes of the "
+    "valid part",
+    ("post", "/api/generate", 200): "The project: a zip, or its files as JSON with ?format=json",
+    ("get", "/api/examples/{name}", 404): "No example has this name",
+    ("get", "/api/models", 422): "The query string is invalid",
+    ("get", "/api/models/{id}", 404): _NO_MODEL,
+    ("put", "/api/models/{id}", 404): _NO_MODEL,
+    ("delete", "/api/models/{id}", 404): _NO_MODEL,
+    ("post", "/api/models/{id}/fork", 404): _NO_MODEL,
+    ("get", "/api/models/{id}/revisions", 404): _NO_MODEL,
+    ("get", "/api/models/{id}/revisions/{revision}", 404): "No such model, or no such revision",
+}
+
+PATH_PARAMS: dict[str, dict[str, Any]] = {
+    "id": {
+        "description": "the model's id, as returned when it was saved",
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+    },
+    "revision": {
+        "description": "a revision number (1 is the first save)",
+        "schema": {"type": "integer", "minimum": 1},
+    },
+    "name": {
+        "description": "an example's name, as listed by GET /api/examples",
+        "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"},
+    },
+}
+
+REQUEST_HEADERS: dict[str, dict[str, Any]] = {
+    "If-None-Match": {
+        "description": 'an ETag from an earlier answer, e.g. "r3": 304 while it is current',
+        "schema": {"type": "string"},
+    },
+    "If-Match": {
+        "description": 'the revision the update is based on, e.g. "r3": 409 if the model has '
+        'moved on since (no header or "*": no check)',
+        "schema": {"type": "string"},
+    },
+}
+
+RESPONSE_HEADERS: dict[str, dict[str, Any]] = {
+    "ETag": {
+        "description": 'the revision as an entity tag, "r<revision>"',
+        "required": True,
+        "schema": {"type": "string", "pattern": '^"r[0-9]+"$'},
+    },
+    "Location": {
+        "description": "the new model's URL in the API, /api/models/{id}",
+        "required": True,
+        "schema": {"type": "string"},
+    },
+    "WWW-Authenticate": {
+        "description": "Bearer: the edit token is missing",
+        "required": True,
+        "schema": {"type": "string"},
+    },
+    "Retry-After": {
+        "description": "seconds until a write is allowed again",
+        "schema": {"type": "string"},
+    },
+}
+
+# what a client can do next with a saved model (OpenAPI links; schemathesis follows them)
+_SAVED = {
+    "model": ("get_models_id", "the saved model"),
+    "revisions": ("get_models_id_revisions", "its revisions"),
+    "fork": ("post_models_id_fork", "fork it"),
+}
+LINKS: dict[tuple[str, str], dict[str, Any]] = {
+    (path, "201"): {
+        name: {
+            "operationId": operation,
+            "parameters": {"id": "$response.body#/id"},
+            "description": description,
+        }
+        for name, (operation, description) in _SAVED.items()
+    }
+    for path in ("/api/models", "/api/models/{id}/fork")
+}
+
+BEARER = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "the edit_token returned when the model was saved (or forked)",
+}
+
+DOCS_CSP = "; ".join(
+    [
+        "default-src 'none'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def api_routes() -> list[Route]:
+    """Every endpoint of the JSON API, in the order of the reference."""
+    return [*CORE_ROUTES, *ROUTES, *DOCS_ROUTES]
+
+
+def package_version() -> str:
+    try:
+        return version("torchcanvas")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "0+unknown"
+
+
+def _component_schemas(routes: list[Route]) -> tuple[dict[Any, dict[str, Any]], dict[str, Any]]:
+    """`$ref`s by (model, mode) and the shared component schemas of every body."""
+    inputs = {r.body for r in routes if r.body is not None}
+    models: dict[type[BaseModel], JsonSchemaMode] = {}
+    for route in routes:
+        for model in [route.body, *route.responses.values()]:
+            if model is not None:
+                models[model] = "validation" if model in inputs else "serialization"
+    refs, top = models_json_schema(list(models.items()), ref_template=REF)
+    by_model = {model: refs[(model, mode)] for model, mode in models.items()}
+    return by_model, top.get("$defs", {})
+
+
+def _query_parameters(query: type[BaseModel]) -> list[dict[str, Any]]:
+    schema = query.model_json_schema(ref_template=REF)
+    assert "$defs" not in schema, f"{query.__name__}: query fields must be simple"
+    required = set(schema.get("required", []))
+    parameters = []
+    for name, field_schema in schema["properties"].items():
+        field_schema = dict(field_schema)
+        field_schema.pop("title", None)
+        description = field_schema.pop("description", "")
+        parameters.append(
+            {
+                "name": name,
+                "in": "query",
+                "required": name in required,
+                "description": description,
+                "schema": field_schema,
+            }
+        )
+    return parameters
+
+
+def _operation(route: Route, refs: dict[Any, dict[str, Any]]) -> dict[str, Any]:
+    parameters: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, **PATH_PARAMS[name]}
+        for name in re.findall(r"{(\w+)}", route.path)
+    ]
+    if route.query is not None:
+        parameters += _query_parameters(route.query)
+    parameters += [
+        {"name": name, "in": "header", "required": False, **REQUEST_HEADERS[name]}
+        for name in route.headers
+        if name != "Authorization"
+    ]
+    responses: dict[str, Any] = {}
+    for status, model in sorted(route.responses.items()):
+        response: dict[str, Any] = {
+            "description": DESCRIPTIONS.get((route.method, route.path, status), STATUS[status])
+        }
+        content: dict[str, Any] = {}
+        if model is not None:
+            content[JSON] = {"schema": refs[model]}
+        if status in route.media:
+            media = route.media[status]
+            binary = {"type": "string", "format": "binary"}
+            content[media] = {"schema": {"type": "string"} if media == "text/html" else binary}
+        if content:
+            response["content"] = content
+        headers = list(route.response_headers.get(status, ()))
+        if status == 401:
+            headers.append("WWW-Authenticate")
+        if status == 429:
+            headers.append("Retry-After")
+        if headers:
+            response["headers"] = {name: RESPONSE_HEADERS[name] for name in headers}
+        if (route.path, str(status)) in LINKS:
+            response["links"] = LINKS[(route.path, str(status))]
+        responses[str(status)] = response
+    operation: dict[str, Any] = {
+        "tags": [route.tag],
+        "summary": route.summary,
+        "operationId": operation_id(route),
+    }
+    if route.description:
+        operation["description"] = route.description
+    if parameters:
+        operation["parameters"] = parameters
+    if route.body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "description": "a model spec (torchcanvas.model v1); any other JSON gets 422",
+            "content": {JSON: {"schema": refs[route.body], "examples": _body_examples()}},
+        }
+    if "Authorization" in route.headers:
+        operation["security"] = [{"bearerAuth": []}]
+    operation["responses"] = responses
+    return operation
+
+
+@cache
+def _body_examples() -> dict[str, Any]:
+    spec = load_example(EXAMPLE_SPEC)
+    if spec is None:  # pragma: no cover - the examples ship with the package
+        return {}
+    return {
+        EXAMPLE_SPEC: {
+            "summary": spec.get("name", EXAMPLE_SPEC),
+            "description": f"GET /api/examples/{EXAMPLE_SPEC}; the other examples work too",
+            "value": spec,
+        }
+    }
+
+
+def operation_id(route: Route) -> str:
+    """e.g. `get_models_id_revisions_revision` for GET /api/models/{id}/revisions/{revision}."""
+    words = re.findall(r"[A-Za-z0-9]+", route.path.removeprefix("/api"))
+    return "_".join([route.method, *words])
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI document (built once: it only depends on the code). Do not mutate it."""
+    routes = api_routes()
+    refs, schemas = _component_schemas(routes)
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        paths.setdefault(route.path, {})[route.method] = _operation(route, refs)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "TorchCanvas",
+            "version": package_version(),
+            "summary": "Design PyTorch models visually and download a runnable training project.",
+            "description": "Every body is JSON. Every error response is "
+            '`{"errors": [{"path": "<JSON pointer>", "message": "...", "hint": "..."}]}`. '
+            "Writes to the models API are rate limited per client address.",
+            "license": {"name": "MIT", "identifier": "MIT"},
+        },
+        "servers": [{"url": "/"}],
+        "tags": TAGS,
+        "paths": paths,
+        "components": {"schemas": schemas, "securitySchemes": {"bearerAuth": BEARER}},
+    }
+
+
+@cache
+def openapi_json() -> str:
+    return json.dumps(openapi_document(), ensure_ascii=False)
+
+
+# the HTML reference
+
+
+def _schema_name(ref: str) -> str:
+    return ref.rsplit("/", 1)[-1]
+
+
+def type_parts(schema: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """A JSON schema as readable text: (text, component name to link or None) pieces."""
+    if "$ref" in schema:
+        name = _schema_name(schema["$ref"])
+        return [(name, name)]
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            parts: list[tuple[str, str | None]] = []
+            for index, option in enumerate(schema[key]):
+                if index:
+                    parts.append((" | ", None))
+                parts += type_parts(option)
+            return parts
+    if "const" in schema:
+        return [(json.dumps(schema["const"]), None)]
+    if "enum" in schema:
+        return [(" | ".join(json.dumps(v) for v in schema["enum"]), None)]
+    kind = schema.get("type")
+    if kind == "array":
+        items = schema.get("items")
+        return [("array of ", None), *type_parts(items)] if items else [("array", None)]
+    if kind == "object" and isinstance(schema.get("additionalProperties"), dict):
+        return [("object of ", None), *type_parts(schema["additionalProperties"])]
+    if isinstance(kind, list):
+        return [(" | ".join(kind), None)]
+    if kind is None:
+        return [("any JSON", None)]
+    return [(f"{kind} ({schema['format']})" if "format" in schema else kind, None)]
+
+
+CONSTRAINTS = [
+    ("minimum", "≥ {}"),
+    ("exclusiveMinimum", "> {}"),
+    ("maximum", "≤ {}"),
+    ("exclusiveMaximum", "< {}"),
+    ("minLength", "at least {} characters"),
+    ("maxLength", "at most {} characters"),
+    ("minItems", "at least {} items"),
+    ("maxItems", "at most {} items"),
+    ("pattern", "matches {}"),
+]
+
+
+def constraints(schema: dict[str, Any]) -> str:
+    """Bounds of a schema and of the items/options inside it, as text."""
+    found = []
+    for option in [schema, *schema.get("anyOf", []), schema.get("items") or {}]:
+        for key, text in CONSTRAINTS:
+            if key in option:
+                found.append(text.format(option[key]))
+    return ", ".join(dict.fromkeys(found))
+
+
+def field_rows(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """The fields of an object schema, one row each, for a table."""
+    required = set(schema.get("required", []))
+    rows = []
+    for name, prop in schema.get("properties", {}).items():
+        rows.append(
+            {
+                "name": name,
+                "type": type_parts(prop),
+                "required": name in required,
+                "default": json.dumps(prop["default"]) if "default" in prop else "",
+                "constraints": constraints(prop),
+                "description": prop.get("description", ""),
+            }
+        )
+    return rows
+
+
+def curl_example(base: str, path: str, method: str, operation: dict[str, Any]) -> str:
+    """A copy-pasteable curl command for an operation."""
+    url = base + re.sub(r"{(\w+)}", lambda m: f"<{m.group(1)}>", path)
+    parts = ["curl"]
+    if method != "get":
+        parts.append(f"-X {method.upper()}")
+    if operation.get("security"):
+        parts.append("-H 'Authorization: Bearer <edit_token>'")
+    if "requestBody" in operation:
+        parts += ["-H 'Content-Type: application/json'", "--data @spec.json"]
+    if "application/zip" in operation["responses"].get("200", {}).get("content", {}):
+        parts.append("-o model.zip")
+    parts.append(f"'{url}'")
+    return " ".join(parts)
+
+
+def docs_context(base: str) -> dict[str, Any]:
+    """What the template shows: operations grouped by tag, and the schemas."""
+    document = openapi_document()
+    schemas = document["components"]["schemas"]
+    groups: dict[str, list[dict[str, Any]]] = {tag["name"]: [] for tag in document["tags"]}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            body = operation.get("requestBody")
+            body_ref = body["content"][JSON]["schema"]["$ref"] if body else None
+            responses = []
+            for status, response in operation["responses"].items():
+                content = [
+                    (media, type_parts(item["schema"]))
+                    for media, item in response.get("content", {}).items()
+                ]
+                responses.append(
+                    {
+                        "status": status,
+                        "description": response["description"],
+                        "content": content,
+                        "headers": list(response.get("headers", {})),
+                    }
+                )
+            groups[operation["tags"][0]].append(
+                {
+                    "id": operation["operationId"],
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": operation["summary"],
+                    "description": operation.get("description", ""),
+                    "auth": bool(operation.get("security")),
+                    "parameters": [
+                        {
+                            "name": p["name"],
+                            "in": p["in"],
+                            "required": p["required"],
+                            "type": type_parts(p["schema"]),
+                            "constraints": constraints(p["schema"]),
+                            "default": (
+                                json.dumps(p["schema"]["default"])
+                                if "default" in p["schema"]
+                                else ""
+                            ),
+                            "description": p.get("description", ""),
+                        }
+                        for p in operation.get("parameters", [])
+                    ],
+                    "body": _schema_name(body_ref) if body_ref else None,
+                    "body_description": body["description"] if body else "",
+                    "body_examples": (
+                        list(body["content"][JSON].get("examples", {})) if body else []
+                    ),
+                    "responses": responses,
+                    "curl": curl_example(base, path, method, operation),
+                }
+            )
+    return {
+        "info": document["info"],
+        "openapi": document["openapi"],
+        "tags": [
+            {**tag, "operations": groups[tag["name"]]}
+            for tag in document["tags"]
+            if groups[tag["name"]]
+        ],
+        "schemas": [
+            {
+                "name": name,
+                "description": schema.get("description", ""),
+                "type": type_parts(schema) if "properties" not in schema else [],
+                "fields": field_rows(schema),
+                "json": json.dumps(schema, indent=2, ensure_ascii=False),
+            }
+            for name, schema in sorted(schemas.items())
+        ],
+        "security": document["components"]["securitySchemes"],
+        "base": base,
+    }
+
+
+@bp.get("/api/openapi.json")
+def openapi() -> Response:
+    response = Response(openapi_json(), mimetype=JSON)
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    return response
+
+
+@bp.get("/api/docs")
+def docs() -> Response:
+    html = render_template("api_docs.html", **docs_context(request.url_root.rstrip("/")))
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = DOCS_CSP
+    return response
+
+
+@bp.get("/static/api-docs.css")
+def docs_css() -> Response:
+    """The reference's stylesheet (a template named .html, so that the wheel ships it)."""
+    response = Response(render_template("api_docs.css.html"), mimetype="text/css")
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response
