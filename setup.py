@@ -17,7 +17,13 @@ setup(
     + list(SHIPPED),
     package_dir=SHIPPED,
     package_data={
-        "codegen.templates": ["code/*.j2", "code/**/*.j2", "pages/*.html", "pages/**/*.html"],
+        "codegen.templates": [
+            "code/*.j2",
+            "code/**/*.j2",
+            "pages/*.html",
+            "pages/**/*.html",
+            "pages/*.css",
+        ],
         "codegen.examples": ["*.json"],
         "builder.static_dist": ["**/*", ".vite/*"],
         "builder": ["migrations/*", "migrations/**/*", "*.ini"],

@@ -3,7 +3,7 @@
     GET /gallery?q=&sort=&page=      search form, sort, pages of cards with a thumbnail
     GET /m/<id>?file=train.py        a model: facts, its graph, the generated code, links
     GET /m/<id>/download.zip         the project, as POST /api/generate makes it
-    GET /pages/pages.css             the stylesheet of these pages (templates/pages/pages.css.html)
+    GET /pages/pages.css             the stylesheet of these pages (templates/pages/pages.css)
     GET /pages/code.css              the Pygments colours of the code
 
 The pages need no JavaScript. Errors are HTML pages too (404 for unknown ids, 422 when a
@@ -284,7 +284,7 @@ def css_response(css: str) -> Response:
 
 @bp.get("/pages/pages.css")
 def stylesheet() -> Response:
-    return css_response(render_template("pages.css.html"))
+    return css_response(render_template("pages.css"))
 
 
 @bp.get("/pages/code.css")

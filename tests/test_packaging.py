@@ -66,3 +66,36 @@ def test_installed_cli_generates_a_project(installed, tmp_path):
         [sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path / "out"
     )
     assert count.stdout.strip() == "9610", count.stderr
+
+
+def test_installed_app_serves_its_pages_and_stylesheets(installed, tmp_path):
+    """The page templates and stylesheets ship inside the package."""
+    probe = (
+        "import os, sys\n"
+        "from builder import create_app\n"
+        "client = create_app().test_client()\n"
+        "for url in sys.argv[1:]:\n"
+        "    response = client.get(url)\n"
+        "    print(url, response.status_code, response.mimetype)\n"
+    )
+    urls = [
+        "/gallery",
+        "/pages/pages.css",
+        "/api/docs",
+        "/static/api-docs.css",
+        "/api/openapi.json",
+    ]
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}", "PATH": "/usr/bin:/bin"}
+    upgrade = [installed / "bin" / "torchcanvas", "db", "upgrade"]  # the migrations ship too
+    subprocess.run(upgrade, capture_output=True, check=True, cwd=tmp_path, env=env)
+    run = subprocess.run(
+        [installed / "bin" / "python", "-c", probe, *urls],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert run.returncode == 0, run.stderr
+    statuses = {line.split()[0]: line.split()[1:] for line in run.stdout.splitlines()}
+    assert all(statuses[url][0] == "200" for url in urls), statuses
+    assert statuses["/pages/pages.css"][1] == "text/css"

@@ -509,7 +509,7 @@ def docs() -> Response:
 @bp.get("/static/api-docs.css")
 def docs_css() -> Response:
     """The reference's stylesheet (a template named .html, so that the wheel ships it)."""
-    response = Response(render_template("api_docs.css.html"), mimetype="text/css")
+    response = Response(render_template("api_docs.css"), mimetype="text/css")
     response.cache_control.public = True
     response.cache_control.max_age = 3600
     return response
