@@ -7,12 +7,7 @@ and what the server really answers: schemathesis fuzzes every operation of a liv
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -36,6 +31,7 @@ from builder.api.schemas import (
     ValidationResult,
 )
 from tests.conftest import load_example
+from tests.live_server import live_server
 
 # the rules' variable names, and what the document calls them
 PARAM_NAMES = {"model_id": "id", "number": "revision", "name": "name"}
@@ -314,54 +310,18 @@ def test_docs_stylesheet_is_served(client):
 # schemathesis against a live server
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`torchcanvas serve` on a free port with a fresh SQLite store (migrated at start)."""
+def running_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`torchcanvas serve` on a free port with a fresh SQLite store; no traceback allowed."""
     folder = tmp_path_factory.mktemp("openapi-server")
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{folder / 'store.db'}",
-        "TORCHCANVAS_RATELIMIT_WRITES": "100000/minute",
-    }
-    log_path = folder / "server.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "builder.cli", "serve", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"{url}/api/health", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("the server did not start:\n" + Path(log_path).read_text())
-            time.sleep(0.2)
-        try:
-            yield url
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
-    server_errors = [line for line in log_path.read_text().splitlines() if "Traceback" in line]
-    assert not server_errors, log_path.read_text()[-5000:]
+    database = f"sqlite:///{folder / 'store.db'}"
+    with live_server(database, folder / "server.log", no_tracebacks=True) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
-def live_schema(live_server: str) -> Any:
-    return schemathesis.openapi.from_url(f"{live_server}/api/openapi.json")
+def live_schema(running_server: str) -> Any:
+    return schemathesis.openapi.from_url(f"{running_server}/api/openapi.json")
 
 
 def conformance_checks() -> list[Any]:
@@ -391,7 +351,9 @@ OPERATIONS.sort(key=lambda op: op[0] == "delete")
 @pytest.mark.parametrize(
     "method, path", OPERATIONS, ids=[f"{m.upper()} {p}" for m, p in OPERATIONS]
 )
-def test_server_answers_as_documented(live_server: str, live_schema: Any, method: str, path: str):
+def test_server_answers_as_documented(
+    running_server: str, live_schema: Any, method: str, path: str
+):
     """Fuzzed requests (valid and invalid ones), on a model that exists and on made-up ones.
 
     Random specs are almost never valid models, so the examples are sent as well, to reach
@@ -407,7 +369,7 @@ def test_server_answers_as_documented(live_server: str, live_schema: Any, method
     if "requestBody" in openapi_document()["paths"][path][method]:
         strategies += [operation.as_strategy(body=load_example(n)) for n in EXAMPLES]
     if "{id}" in path:
-        saved = requests.post(f"{live_server}/api/models", json=TINY_SPEC, timeout=30)
+        saved = requests.post(f"{running_server}/api/models", json=TINY_SPEC, timeout=30)
         assert saved.status_code == 201, saved.text
         model_id, token = saved.json()["id"], saved.json()["edit_token"]
         headers = {"Authorization": f"Bearer {token}"} if method in {"put", "delete"} else None
@@ -429,6 +391,6 @@ def test_server_answers_as_documented(live_server: str, live_schema: Any, method
         database=None,
     )
     def answers_as_documented(case: Any) -> None:
-        case.call_and_validate(base_url=live_server, checks=checks, timeout=30)
+        case.call_and_validate(base_url=running_server, checks=checks, timeout=30)
 
     answers_as_documented()

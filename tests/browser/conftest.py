@@ -5,18 +5,13 @@ The editor must be built (static/dist); `make test` builds it before pytest runs
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 
 from codegen.resources import static_dist_dir
+from tests.live_server import live_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -33,47 +28,15 @@ CHROMIUM_FLAGS = [
 pytestmark = pytest.mark.browser
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app served by its own CLI on a free port, with a fresh SQLite store."""
     if not (static_dist_dir() / ".vite" / "manifest.json").exists():
         pytest.fail("the editor is not built: run `make test` (it runs `npm run build` in static/)")
     folder = tmp_path_factory.mktemp("server")
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{folder / 'store.db'}",
-        "TORCHCANVAS_RATELIMIT_WRITES": "10000/minute",
-    }
-    log = (folder / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "builder.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if requests.get(f"{url}/api/health", timeout=1).ok:
-                break
-        except requests.ConnectionError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("the server did not start:\n" + Path(log.name).read_text())
-        time.sleep(0.2)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+    database = f"sqlite:///{folder / 'store.db'}"
+    with live_server(database, folder / "server.log", no_tracebacks=True) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

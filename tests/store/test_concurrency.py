@@ -9,22 +9,16 @@ exactly one may win, and no update or fork may ever be lost.
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from tests.conftest import ROOT
+from tests.live_server import live_server
 from tests.store.conftest import private_pg_database, require_pg, tiny_spec
 
 pytestmark = pytest.mark.slow
@@ -33,67 +27,21 @@ WRITERS = 50
 JSON = {"Content-Type": "application/json"}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def torchcanvas_command() -> list[str]:
-    script = Path(sys.executable).parent / "torchcanvas"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "builder.cli"]
-
-
-def start_server(database_url: str, log: Path) -> Iterator[str]:
-    port = free_port()
-    env = {
-        **_environ(),
-        "DATABASE_URL": database_url,
-        "TORCHCANVAS_RATELIMIT_WRITES": "100000/minute",
-    }
-    command = [*torchcanvas_command(), "serve", "--workers", "2", "--port", str(port)]
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            command, env=env, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"the server exited ({server.returncode}):\n{log.read_text()[-3000:]}")
-            try:
-                if requests.get(f"{base}/api/health", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the server did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-def _environ() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     folder = tmp_path_factory.mktemp(f"server-{request.param}")
     if request.param == "sqlite":
-        yield from start_server(f"sqlite:///{folder / 'torchcanvas.db'}", folder / "server.log")
+        sqlite = f"sqlite:///{folder / 'torchcanvas.db'}"
+        with live_server(sqlite, folder / "server.log", "--workers", "2") as base:
+            yield base
         return
-    with private_pg_database(require_pg()) as url:
-        yield from start_server(url, folder / "server.log")
+    with (
+        private_pg_database(require_pg()) as url,
+        live_server(url, folder / "server.log", "--workers", "2") as base,
+    ):
+        yield base
 
 
 def all_at_once(task: Callable[[int], Any], count: int = WRITERS) -> list[Any]:
