@@ -45,12 +45,16 @@ def test_quick_run_reports_every_benchmark(tmp_path):
         section = proc.stdout.split(f"### {result['title']}\n", 1)[1]
         header_line = next(line for line in section.splitlines() if line.startswith("|"))
         assert [cell.strip() for cell in header_line.strip("|").split("|")] == result["headers"]
-    cases = {result["name"]: result["data"]["cases"] for result in report["results"]}
+    data = {result["name"]: result["data"] for result in report["results"]}
+    cases = {name: figures["cases"] for name, figures in data.items() if "cases" in figures}
     assert len(cases["tabular"]) == 2 and len(cases["images"]) == 2
     assert len(cases["overhead"]) == 4
     assert {case["family"] for case in cases["codegen"]} == {"chain", "residual DAG"}
     for case in cases["tabular"]:
         assert case["generated_samples_per_s"] > 0 and case["hand_samples_per_s"] > 0
+    endpoints = data["http"]["endpoints"]
+    assert "GET /api/health" in endpoints and "POST /api/generate, new name" in endpoints
+    assert all(m["requests"] > 0 and m["errors"] == 0 for m in endpoints.values()), endpoints
 
 
 def test_only_takes_commas_and_rejects_unknown_names(tmp_path):
