@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,8 @@ from typing import Any
 import pytest
 import requests
 from playwright.sync_api import BrowserContext, Locator, Page, expect
+
+from tests.conftest import ROOT
 
 from .editor import saved_spec, select, set_params, total_params, wait_valid
 
@@ -57,7 +60,8 @@ def stored(server: str, id_: str) -> dict[str, Any]:
 
 def load_example(page: Page, name: str = "digits-mlp") -> None:
     page.get_by_label("Start from an example").select_option(name)
-    expect(page.get_by_label("Model name")).to_have_value("Digits MLP")
+    title = json.loads((ROOT / "examples" / f"{name}.json").read_text())["name"]
+    expect(page.get_by_label("Model name")).to_have_value(title)
     wait_valid(page)
 
 
@@ -309,3 +313,19 @@ def test_an_unknown_model_link_says_so(page: Page, server: str) -> None:
     page.goto(f"{server}/?fork=no-such-model")
     expect(status(page)).to_contain_text("could not be forked")
     expect(page.get_by_role("button", name="Auto-layout")).to_be_visible()
+
+
+def test_the_gallery_lists_a_shared_model_and_leads_back(page: Page, server: str) -> None:
+    load_example(page, "iris-classifier")
+    url = share(page)
+    close_share(page)
+    name = page.get_by_label("Model name").input_value()
+    page.get_by_role("navigation", name="Site").get_by_role("link", name="Gallery").click()
+    expect(page).to_have_url(f"{server}/gallery")
+    page.get_by_role("searchbox").or_(page.get_by_label("Search")).first.fill(name)
+    page.keyboard.press("Enter")
+    card = page.get_by_role("link", name=name, exact=True).first
+    expect(card).to_be_visible()
+    card.click()
+    expect(page).to_have_url(url)
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)

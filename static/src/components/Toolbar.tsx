@@ -96,6 +96,10 @@ export function Toolbar(props: Props) {
           ?
         </button>
       </div>
+      <nav className="site-links" aria-label="Site">
+        <a href="/gallery">Gallery</a>
+        <a href="/api/docs">API</a>
+      </nav>
     </header>
   );
 }
