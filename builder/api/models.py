@@ -82,20 +82,24 @@ def share_url(model_id: str) -> str:
     return f"{request.url_root}m/{model_id}"
 
 
+def metadata(model: SavedModel) -> dict[str, Any]:
+    """The fields every view of a saved model shares (ModelOut, ModelSummary)."""
+    return {
+        "id": model.id,
+        "name": model.name,
+        "description": model.description,
+        "tags": model.tags,
+        "revision": model.revision,
+        "forked_from": model.forked_from,
+        "forks": model.forks,
+        "total_params": model.total_params,
+        "created_at": model.created_at,
+        "updated_at": model.updated_at,
+    }
+
+
 def model_out(model: SavedModel, status: int = 200) -> Response:
-    body = ModelOut(
-        id=model.id,
-        spec={},
-        name=model.name,
-        description=model.description,
-        tags=model.tags,
-        revision=model.revision,
-        forked_from=model.forked_from,
-        forks=model.forks,
-        total_params=model.total_params,
-        created_at=model.created_at,
-        updated_at=model.updated_at,
-    )
+    body = ModelOut(spec={}, **metadata(model))
     response = json_response(with_spec(body, model.spec), status)
     response.set_etag(etag(model.revision))
     response.cache_control.no_cache = True
@@ -103,19 +107,7 @@ def model_out(model: SavedModel, status: int = 200) -> Response:
 
 
 def summary(model: SavedModel) -> ModelSummary:
-    return ModelSummary(
-        id=model.id,
-        name=model.name,
-        description=model.description,
-        tags=model.tags,
-        revision=model.revision,
-        forked_from=model.forked_from,
-        forks=model.forks,
-        total_params=model.total_params,
-        created_at=model.created_at,
-        updated_at=model.updated_at,
-        url=share_url(model.id),
-    )
+    return ModelSummary(url=share_url(model.id), **metadata(model))
 
 
 def not_modified(tag: str) -> bool:
