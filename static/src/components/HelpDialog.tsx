@@ -1,4 +1,4 @@
-import { useEffect, useRef } from "react";
+import { useModal } from "./useModal";
 
 export const SHORTCUTS: [string, string][] = [
   ["/", "search the block palette"],
@@ -19,13 +19,7 @@ export const SHORTCUTS: [string, string][] = [
 
 /** The keyboard shortcuts, in a modal dialog. */
 export function HelpDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
+  const ref = useModal(open);
   return (
     <dialog ref={ref} className="help" aria-labelledby="help-title" onClose={onClose}>
       <h2 id="help-title">Keyboard shortcuts</h2>
