@@ -225,6 +225,21 @@ def hand_written_eval(loader: Iterable, model: Any, loss_fn: Any) -> float:
     return total / count
 
 
+def hand_written_training(
+    train_iter: Iterable, val_iter: Iterable, model: Any, loss_fn: Any, optimizer: Any, epochs: int
+) -> dict[str, list[float]]:
+    """The seeds' epochs (train loop, then test loop), timed: train pass and whole epoch."""
+    train_seconds, epoch_seconds = [], []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        hand_written_epoch(train_iter, model, loss_fn, optimizer)
+        middle = time.perf_counter()
+        hand_written_eval(val_iter, model, loss_fn)
+        train_seconds.append(middle - start)
+        epoch_seconds.append(time.perf_counter() - start)
+    return {"train": train_seconds, "epoch": epoch_seconds}
+
+
 def steady(values: Sequence[float]) -> float:
     """Median of per-epoch timings without the first (warm-up) epoch when there are others."""
     return median(values[1:] if len(values) > 1 else values)

@@ -14,7 +14,6 @@ Run: `python -m benchmarks.run --only images` (add `--quick` for a smoke-sized r
 from __future__ import annotations
 
 import tempfile
-import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -22,8 +21,7 @@ from typing import Any
 from benchmarks.common import (
     DEFAULT_THREADS,
     Result,
-    hand_written_epoch,
-    hand_written_eval,
+    hand_written_training,
     load_example,
     load_project,
     median,
@@ -91,15 +89,8 @@ def hand_written_run(
         Subset(dataset, train_idx), batch_size, shuffle=True, num_workers=workers
     )
     val_iter = DataLoader(Subset(dataset, val_idx), batch_size, num_workers=workers)
-    train_seconds, epoch_seconds = [], []
-    for _ in range(epochs):
-        start = time.perf_counter()
-        hand_written_epoch(train_iter, model, loss_fn, optimizer)
-        middle = time.perf_counter()
-        hand_written_eval(val_iter, model, loss_fn)
-        train_seconds.append(middle - start)
-        epoch_seconds.append(time.perf_counter() - start)
-    return {"train": train_seconds, "epoch": epoch_seconds, "samples": [len(train_idx)]}
+    timings = hand_written_training(train_iter, val_iter, model, loss_fn, optimizer, epochs)
+    return {**timings, "samples": [len(train_idx)]}
 
 
 def generated_run(

@@ -20,7 +20,6 @@ from typing import Any
 from benchmarks.common import (
     DEFAULT_THREADS,
     Result,
-    load_example,
     load_project,
     median,
     run_script,
@@ -30,8 +29,9 @@ from benchmarks.common import (
     with_changes,
     write_project,
 )
-from benchmarks.datasets import encoded_width, write_house_prices, write_mnist
+from benchmarks.datasets import write_mnist
 from benchmarks.images import lenet_spec, mlp_spec
+from benchmarks.tabular import cases as tabular_cases
 
 AIM = 0.15
 """The generated training pass may take at most 15% longer than the bare loop."""
@@ -108,18 +108,12 @@ def run(quick: bool = False) -> Result:
     figures = []
     with tempfile.TemporaryDirectory(prefix="bench-overhead-") as folder:
         work = Path(folder)
-        house = load_example("house-prices-mlp")
-        house_data = work / "house"
-        if quick:
-            write_house_prices(house_data, train=200, test=100)
-            house["input"]["shape"] = [encoded_width(house_data)]
-        else:
-            write_house_prices(house_data)
+        (_, cute, no_data), (_, house, house_data) = tabular_cases(work, quick)
         test = 100 if quick else 10_000
         mnist = write_mnist(work / "mnist", "MNIST", train=images, test=test)
         fashion = write_mnist(work / "fashion", "FashionMNIST", train=images, test=test)
         cases = [
-            ("cute-dl MLP", load_example("cute-dl-regression-mlp"), work / "none", 30, 5),
+            ("cute-dl MLP", cute, no_data, 30, 5),
             ("house-prices MLP", house, house_data, 30, 5),
             ("LeNet + BatchNorm (MNIST)", lenet_spec(), mnist, 3, 3),
             ("d2l MLP (Fashion-MNIST)", mlp_spec(), fashion, 3, 3),

@@ -20,8 +20,7 @@ from typing import Any
 from benchmarks.common import (
     DEFAULT_THREADS,
     Result,
-    hand_written_epoch,
-    hand_written_eval,
+    hand_written_training,
     load_example,
     load_project,
     median,
@@ -33,7 +32,7 @@ from benchmarks.common import (
     with_changes,
     write_project,
 )
-from benchmarks.datasets import write_house_prices
+from benchmarks.datasets import encoded_width, write_house_prices
 
 
 @dataclass
@@ -49,7 +48,6 @@ def hand_written_run(
     project: SimpleNamespace, spec: dict[str, Any], data_dir: Path, epochs: int
 ) -> dict[str, list[float]]:
     """d2l's `load_array` and training loop, with a validation pass per epoch."""
-    import time
 
     import torch
     from torch.utils.data import DataLoader, TensorDataset
@@ -62,15 +60,7 @@ def hand_written_run(
     loss_fn, optimizer = training_parts(spec, model)
     train_iter = DataLoader(TensorDataset(*train_data), batch_size, shuffle=True)
     val_iter = DataLoader(TensorDataset(*val_data), batch_size, shuffle=False)
-    train_seconds, epoch_seconds = [], []
-    for _ in range(epochs):
-        start = time.perf_counter()
-        hand_written_epoch(train_iter, model, loss_fn, optimizer)
-        middle = time.perf_counter()
-        hand_written_eval(val_iter, model, loss_fn)
-        train_seconds.append(middle - start)
-        epoch_seconds.append(time.perf_counter() - start)
-    return {"train": train_seconds, "epoch": epoch_seconds}
+    return hand_written_training(train_iter, val_iter, model, loss_fn, optimizer, epochs)
 
 
 def generated_run(
@@ -136,11 +126,13 @@ def cases(work: Path, quick: bool) -> list[tuple[str, dict[str, Any], Path]]:
     if quick:
         cute["training"]["dataset"]["params"]["n_samples"] = 200
     data = work / "house-prices-data"
+    house = load_example("house-prices-mlp")
     if quick:
         write_house_prices(data, train=200, test=100)
+        # quick data may not give the example's 330 features: take the width it gives
+        house["input"]["shape"] = [encoded_width(data)]
     else:
         write_house_prices(data)  # Kaggle's size: 1460 training and 1459 test rows
-    house = load_example("house-prices-mlp")
     return [
         ("cute-dl MLP (synthetic quadratic)", cute, work / "no-data"),
         ("house-prices MLP (CSV, 330 features)", house, data),
@@ -154,11 +146,6 @@ def run(quick: bool = False) -> Result:
     with tempfile.TemporaryDirectory(prefix="bench-tabular-") as folder:
         work = Path(folder)
         for k, (label, spec, data_dir) in enumerate(cases(work, quick)):
-            # quick data may not give the example's 330 features: take the width it gives
-            if quick and spec["training"]["dataset"]["kind"] == "csv":
-                from benchmarks.datasets import encoded_width
-
-                spec["input"]["shape"] = [encoded_width(data_dir)]
             spec = with_changes(spec, epochs=epochs)
             figures.append(compare(label, spec, data_dir, work / f"case{k}", epochs, repeats))
     rows = [
