@@ -45,6 +45,20 @@ function shareError(error: unknown): S.ShareError {
   return error instanceof S.ShareError ? error : new S.ShareError(-1, (error as Error).message);
 }
 
+/** Fork the stored model `id`, load the copy and keep its edit token in My models. */
+async function forkToMine(id: string) {
+  const forked = await S.fork(id);
+  const copy = await S.loadModel(forked.id);
+  const mine = S.rememberModel({
+    id: forked.id,
+    name: copy.name,
+    edit_token: forked.edit_token,
+    etag: copy.etag,
+    savedAt: now(),
+  });
+  return { forked, copy, mine };
+}
+
 function withSource(doc: Doc, source: string | undefined): Doc {
   if (source) return { ...doc, source };
   const { source: _old, ...rest } = doc;
@@ -176,17 +190,8 @@ export function useSharing({ doc, spec, ready, setHistory, load, say }: Options)
   const forkAndOpen = useCallback(
     async (id: string) => {
       try {
-        const forked = await S.fork(id);
-        const copy = await S.loadModel(forked.id);
-        setMyModels(
-          S.rememberModel({
-            id: forked.id,
-            name: copy.name,
-            edit_token: forked.edit_token,
-            etag: copy.etag,
-            savedAt: now(),
-          }),
-        );
+        const { forked, copy, mine } = await forkToMine(id);
+        setMyModels(mine);
         const opened = load(copy.spec, `Forked "${copy.name}": this copy is yours, Share saves it at its own link.`, forked.id);
         setBase(forked.id, { etag: copy.etag, text: S.canonicalJson(specFromDoc(opened).spec) });
       } catch (error) {
@@ -202,19 +207,10 @@ export function useSharing({ doc, spec, ready, setHistory, load, say }: Options)
     if (!id) return;
     say("Forking…");
     try {
-      const forked = await S.fork(id);
-      const copy = await S.loadModel(forked.id);
+      const { forked, copy, mine } = await forkToMine(id);
+      setMyModels(mine);
       const copyText = editorText(copy.spec);
       const text = S.canonicalJson(spec);
-      setMyModels(
-        S.rememberModel({
-          id: forked.id,
-          name: copy.name,
-          edit_token: forked.edit_token,
-          etag: copy.etag,
-          savedAt: now(),
-        }),
-      );
       relink(id, forked.id, "present");
       if (copyText === text) {
         setBase(forked.id, { etag: copy.etag, text });
