@@ -38,10 +38,9 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from codegen.analysis import Analysis
-from codegen.names import slug
-from codegen.render import render_project, zip_project
+from codegen.render import render_project
 
-from .api import checked
+from .api import checked, zip_response
 from .api.models import ID
 from .api.schemas import MAX_PAGE
 from .graph_picture import canvas_svg, thumbnail_svg
@@ -267,12 +266,7 @@ def download(model_id: str) -> Response:
             "there is no project to download. Open it in the editor to see and fix the "
             "problems.",
         )
-    name = slug(built.analysis.spec.name)
-    return Response(
-        zip_project(built.files, name),
-        mimetype="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{name}.zip"'},
-    )
+    return zip_response(built.files, built.analysis.spec.name)
 
 
 def css_response(css: str) -> Response:

@@ -114,7 +114,12 @@ def generate() -> Response:
     if request.args.get("format") == "json":
         return jsonify({"files": files})
     assert analysis.spec is not None
-    name = slug(analysis.spec.name)
+    return zip_response(files, analysis.spec.name)
+
+
+def zip_response(files: dict[str, str], model_name: str) -> Response:
+    """The project as a zip download named after the model (also /m/<id>/download.zip)."""
+    name = slug(model_name)
     return Response(
         zip_project(files, name),
         mimetype="application/zip",
