@@ -26,6 +26,7 @@ from markupsafe import Markup, escape
 from codegen.analysis import Analysis
 from codegen.registry import BLOCKS
 from codegen.registry.base import fmt_shape
+from codegen.spec import MAX_NODES as SPEC_MAX_NODES
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ INPUT = "input"
 NODE_W, NODE_H = 200, 64
 GAP_X, GAP_Y = 40, 44
 PAD = 16
-MAX_NODES = 2000  # the spec's own limit (codegen.spec.MAX_NODES)
+MAX_NODES = SPEC_MAX_NODES  # no stored spec has more
 MAX_EDGES = 4 * MAX_NODES
 MAX_TEXT = 200
 MAX_COORD = 1e6
