@@ -1,7 +1,7 @@
-import { useReactFlow } from "@xyflow/react";
+import { MiniMap } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { BlockPanel } from "./components/BlockPanel";
-import { Canvas, wireId } from "./components/Canvas";
+import { Canvas } from "./components/Canvas";
 import { CodePanel } from "./components/CodePanel";
 import { HelpDialog } from "./components/HelpDialog";
 import { MyModelsDialog } from "./components/MyModelsDialog";
@@ -11,6 +11,10 @@ import { ShareDialog } from "./components/ShareDialog";
 import { StatusBar } from "./components/StatusBar";
 import { Toolbar } from "./components/Toolbar";
 import { TrainingPanel } from "./components/TrainingPanel";
+import { Welcome } from "./components/Welcome";
+import { useDebouncedRequest } from "./hooks/useDebouncedRequest";
+import { useKeymap, type KeyCommand } from "./hooks/useKeymap";
+import { useViewPrefs } from "./hooks/useViewPrefs";
 import {
   ApiError,
   downloadZip,
@@ -20,8 +24,8 @@ import {
   listExamples,
   validate,
 } from "./lib/api";
-import { INPUT, emptyDoc, specFromDoc, type Doc, type XY } from "./lib/doc";
-import { dropTarget, type Sizes } from "./lib/drop";
+import { INPUT, emptyDoc, openDoc, specFromDoc, type Doc, type XY } from "./lib/doc";
+import { dropTarget } from "./lib/drop";
 import {
   addFree,
   appendAfter,
@@ -37,14 +41,22 @@ import {
   type Clip,
 } from "./lib/edit";
 import { downloadBlob, parseSpecText, saveSpecFile } from "./lib/files";
+import type { Sizes } from "./lib/geometry";
+import { inputShapeHint } from "./lib/hints";
 import * as H from "./lib/history";
-import { NODE_WIDTH, autoLayout, openDoc } from "./lib/layout";
+import { NODE_WIDTH, placeBlocks } from "./lib/layout";
+import { lint } from "./lib/lint";
 import { placeProblems } from "./lib/problems";
+import { wireId } from "./lib/slots";
 import { loadDraft, loadDraftSource, saveDraft } from "./lib/storage";
-import type { Analysis, BlockDef, Catalog, ExampleInfo, Spec } from "./lib/types";
+import type { BlockDef, Catalog, ExampleInfo, Spec } from "./lib/types";
 import { useSharing } from "./useSharing";
 
 type Tab = "block" | "training" | "code";
+
+/** Validation follows edits closely (the shapes on the canvas); code generation a bit later. */
+const VALIDATE_DELAY = 60;
+const GENERATE_DELAY = 150;
 
 function initialDoc(): Doc {
   const draft = loadDraft();
@@ -58,17 +70,7 @@ function initialDoc(): Doc {
   return emptyDoc();
 }
 
-function isTyping(target: EventTarget | null): boolean {
-  const element = target as HTMLElement | null;
-  if (!element) return false;
-  return (
-    element.isContentEditable ||
-    ["INPUT", "TEXTAREA", "SELECT"].includes(element.tagName)
-  );
-}
-
 export function App() {
-  const flow = useReactFlow();
   const [catalog, setCatalog] = useState<Catalog | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [examples, setExamples] = useState<ExampleInfo[]>([]);
@@ -76,16 +78,13 @@ export function App() {
   const doc = history.present;
   const [selection, setSelection] = useState<Set<string>>(new Set());
   const [wireSelection, setWireSelection] = useState<Set<string>>(new Set());
-  const [analysis, setAnalysis] = useState<Analysis | null>(null);
-  const [validated, setValidated] = useState<ReturnType<typeof specFromDoc> | null>(null);
-  const [checking, setChecking] = useState(false);
-  const [files, setFiles] = useState<Record<string, string> | null>(null);
-  const [codePending, setCodePending] = useState(false);
   const [tab, setTab] = useState<Tab>("training");
   const [helpOpen, setHelpOpen] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
+  const [fitRequest, setFitRequest] = useState(1);
+  const [relayoutRequest, setRelayoutRequest] = useState(0);
+  const { prefs, toggle, setDirection } = useViewPrefs();
   const clip = useRef<Clip | null>(null);
-  const sizesRef = useRef<Sizes>(new Map());
   const fileInput = useRef<HTMLInputElement>(null);
 
   const defs = useMemo(
@@ -96,6 +95,7 @@ export function App() {
   const spec = current.spec;
   const { layout: _layout, ...withoutLayout } = spec;
   const specKey = JSON.stringify(withoutLayout);
+  const empty = doc.blocks.length === 0;
 
   const say = useCallback((text: string) => {
     setMessage(text);
@@ -111,61 +111,39 @@ export function App() {
       .catch(() => setExamples([]));
   }, []);
 
-  // Validate shortly after each edit; a newer edit cancels the check in flight.
-  useEffect(() => {
-    const controller = new AbortController();
-    setChecking(true);
-    const timer = window.setTimeout(() => {
-      validate(current.spec, controller.signal)
-        .then((result) => {
-          setAnalysis(result);
-          setValidated(current);
-        })
-        .catch((e) => {
-          if (!controller.signal.aborted) say(`Checking failed: ${e.message}`);
-        })
-        .finally(() => {
-          if (!controller.signal.aborted) setChecking(false);
-        });
-    }, 250);
-    return () => {
-      window.clearTimeout(timer);
-      controller.abort();
-    };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [specKey]);
-
+  // An empty canvas is not checked: it shows the welcome, not a problem.
+  const checked = useDebouncedRequest(
+    specKey,
+    async (signal) => ({ analysis: await validate(current.spec, signal), checked: current }),
+    { delay: VALIDATE_DELAY, enabled: !empty, onError: (e) => say(`Checking failed: ${e.message}`) },
+  );
+  const analysis = empty ? null : (checked.result?.analysis ?? null);
+  const validated = empty ? null : (checked.result?.checked ?? null);
+  const checking = !empty && checked.pending;
 
   // The code preview follows the model while the code tab is open.
-  const valid = analysis?.valid === true && !checking;
-  useEffect(() => {
-    if (tab !== "code" || !valid) return;
-    const controller = new AbortController();
-    setCodePending(true);
-    const timer = window.setTimeout(() => {
-      generateFiles(current.spec, controller.signal)
-        .then((result) => result && setFiles(result))
-        .catch((e) => {
-          if (!controller.signal.aborted) say(`Code generation failed: ${e.message}`);
-        })
-        .finally(() => {
-          if (!controller.signal.aborted) setCodePending(false);
-        });
-    }, 300);
-    return () => {
-      window.clearTimeout(timer);
-      controller.abort();
-    };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [specKey, tab, valid]);
+  const code = useDebouncedRequest(specKey, (signal) => generateFiles(current.spec, signal), {
+    delay: GENERATE_DELAY,
+    enabled: tab === "code" && !empty,
+    onError: (e) => say(`Code generation failed: ${e.message}`),
+  });
 
   const placed = useMemo(
     () => placeProblems(analysis?.errors ?? [], validated?.nodeIds ?? []),
     [analysis, validated],
   );
+  const warnings = useMemo(() => lint(doc, analysis), [doc, analysis]);
 
   const change = useCallback((next: Doc, key?: string) => {
     setHistory((h) => H.record(h, next, key ?? null));
+  }, []);
+
+  /** The layout moved blocks: part of the same undo step as the edit that caused it. */
+  const arranged = useCallback((positions: Map<string, XY>) => {
+    setHistory((h) => {
+      const placedDoc = placeBlocks(h.present, positions);
+      return placedDoc === h.present ? h : H.replace(h, placedDoc);
+    });
   }, []);
 
   const select = useCallback((nodes: Set<string>, wires: Set<string>) => {
@@ -175,9 +153,7 @@ export function App() {
     if (blocks.length === 1) setTab((t) => (t === "code" ? t : "block"));
   }, []);
 
-  const fitSoon = useCallback(() => {
-    window.setTimeout(() => flow.fitView({ padding: 0.2, maxZoom: 1, duration: 200 }), 50);
-  }, [flow]);
+  const fit = useCallback(() => setFitRequest((n) => n + 1), []);
 
   const load = useCallback(
     (spec: Spec, note: string, source?: string) => {
@@ -187,10 +163,10 @@ export function App() {
       setWireSelection(new Set());
       setTab("training");
       say(note);
-      fitSoon();
+      fit();
       return opened;
     },
-    [change, fitSoon, say],
+    [change, fit, say],
   );
 
   const sharing = useSharing({ doc, spec, ready: catalog !== null, setHistory, load, say });
@@ -203,6 +179,12 @@ export function App() {
     return () => window.clearTimeout(timer);
   }, [spec, draftSource]);
 
+  const selectNew = useCallback((id: string) => {
+    setSelection(new Set([id]));
+    setWireSelection(new Set());
+    setTab((t) => (t === "code" ? t : "block"));
+  }, []);
+
   /** Stack a new block under the selected block (or the end of the stack), and select it. */
   const addBlock = useCallback(
     (type: string) => {
@@ -210,16 +192,14 @@ export function App() {
       const after = chosen.length === 1 ? chosen[0] : stackTail(doc);
       const block = newBlock(doc, type, { x: 0, y: 0 });
       change(appendAfter(doc, after, block));
-      setSelection(new Set([block.id]));
-      setWireSelection(new Set());
-      setTab((t) => (t === "code" ? t : "block"));
+      selectNew(block.id);
     },
-    [change, doc, selection],
+    [change, doc, selection, selectNew],
   );
 
   const dropBlock = useCallback(
-    (type: string, point: XY, sizes: Sizes) => {
-      const target = dropTarget(doc, point, sizes);
+    (type: string, point: XY, sizes: Sizes, routes: Map<string, XY[]>) => {
+      const target = dropTarget(doc, point, sizes, routes, prefs.direction);
       const block = newBlock(doc, type, { x: point.x - NODE_WIDTH / 2, y: point.y });
       const next =
         target.kind === "append"
@@ -228,11 +208,9 @@ export function App() {
             ? insertOnWire(doc, target.index, block)
             : addFree(doc, block);
       change(next);
-      setSelection(new Set([block.id]));
-      setWireSelection(new Set());
-      setTab((t) => (t === "code" ? t : "block"));
+      selectNew(block.id);
     },
-    [change, doc],
+    [change, doc, prefs.direction, selectNew],
   );
 
   const openFile = useCallback(
@@ -247,6 +225,7 @@ export function App() {
   );
 
   const deleteSelection = useCallback(() => {
+    if (!selection.size && !wireSelection.size) return;
     const wires = doc.wires.filter((w) => wireSelection.has(wireId(w)));
     let next = removeWires(doc, wires);
     next = removeBlocks(next, [...selection].filter((id) => id !== INPUT));
@@ -269,57 +248,43 @@ export function App() {
     }
   }, [say, spec]);
 
-  const layout = useCallback(() => {
-    change(autoLayout(doc, sizesRef.current));
-    fitSoon();
-  }, [change, doc, fitSoon]);
+  const relayout = useCallback(() => {
+    setRelayoutRequest((n) => n + 1);
+    fit();
+  }, [fit]);
 
   const undo = useCallback(() => setHistory((h) => H.undo(h)), []);
   const redo = useCallback(() => setHistory((h) => H.redo(h)), []);
 
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      const ctrl = event.ctrlKey || event.metaKey;
-      const key = event.key.toLowerCase();
-      if (ctrl && key === "s") {
-        event.preventDefault();
-        saveSpecFile(spec);
-        return;
-      }
-      if (ctrl && key === "o") {
-        event.preventDefault();
-        fileInput.current?.click();
-        return;
-      }
-      if (isTyping(event.target) || dialogOpen) return;
-      if (ctrl && key === "z" && !event.shiftKey) undo();
-      else if (ctrl && (key === "y" || (key === "z" && event.shiftKey))) redo();
-      else if (ctrl && key === "c") clip.current = copyBlocks(doc, selection);
-      else if (ctrl && key === "v" && clip.current?.blocks.length) {
+  const commands: KeyCommand[] = [
+    { keys: ["/"], what: "search the block palette", run: () => document.querySelector<HTMLInputElement>(".palette-search")?.focus() },
+    { keys: ["Enter (palette)"], what: "stack the block under the selection" },
+    { keys: ["Tab / Shift+Tab"], what: "move between toolbar, palette, canvas and panels" },
+    { keys: ["Shift+click"], what: "add a block or a wire to the selection (Shift+drag: select a box)" },
+    { keys: ["Arrow keys"], what: "move the selected blocks (a move that reorders blocks changes the layout)" },
+    { keys: ["delete", "backspace"], what: "delete the selection (a chain stays connected)", run: deleteSelection },
+    { keys: ["mod+z"], what: "undo", run: undo },
+    { keys: ["mod+shift+z", "mod+y"], what: "redo", run: redo },
+    { keys: ["mod+c"], what: "copy blocks", run: () => (clip.current = copyBlocks(doc, selection)) },
+    {
+      keys: ["mod+v"],
+      what: "paste blocks",
+      run: () => {
+        if (!clip.current?.blocks.length) return;
         const pasted = pasteClip(doc, clip.current, { x: 40, y: 40 });
         change(pasted.doc);
         setSelection(new Set(pasted.ids));
-      } else if (ctrl && key === "a") {
-        setSelection(new Set(doc.blocks.map((b) => b.id)));
-      } else if (event.key === "Delete" || event.key === "Backspace") {
-        if (!selection.size && !wireSelection.size) return;
-        deleteSelection();
-      } else if (event.key === "/") {
-        document.querySelector<HTMLInputElement>(".palette-search")?.focus();
-      } else if (event.key === "?") {
-        setHelpOpen(true);
-      } else if (event.shiftKey && key === "l") {
-        layout();
-      } else if (event.shiftKey && key === "f") {
-        fitSoon();
-      } else {
-        return;
-      }
-      event.preventDefault();
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [change, deleteSelection, dialogOpen, doc, fitSoon, layout, redo, selection, spec, undo, wireSelection]);
+      },
+    },
+    { keys: ["mod+a"], what: "select every block", run: () => setSelection(new Set(doc.blocks.map((b) => b.id))) },
+    { keys: ["shift+l"], what: "lay the model out again", run: relayout },
+    { keys: ["shift+d"], what: "switch the layout between top-down and left-right", run: () => setDirection(prefs.direction === "DOWN" ? "RIGHT" : "DOWN") },
+    { keys: ["shift+f"], what: "fit the view (at a readable zoom; scroll for the rest)", run: fit },
+    { keys: ["mod+s"], what: "save the model as JSON", run: () => saveSpecFile(spec), anywhere: true },
+    { keys: ["mod+o"], what: "open a model file", run: () => fileInput.current?.click(), anywhere: true },
+    { keys: ["?"], what: "this help", run: () => setHelpOpen(true) },
+  ];
+  useKeymap(commands, dialogOpen);
 
   const onPageDrop = useCallback(
     (event: DragEvent) => {
@@ -331,6 +296,14 @@ export function App() {
     [openFile],
   );
 
+  const openExample = useCallback(
+    (name: string) =>
+      fetchExample(name)
+        .then((example) => load(example, `Loaded the example ${example.name}`))
+        .catch((e) => say(`The example did not load: ${e.message}`)),
+    [load, say],
+  );
+
   if (loadError) return <p className="fatal">{loadError}</p>;
   if (!catalog) return <p className="loading">Loading the block catalog…</p>;
 
@@ -338,31 +311,35 @@ export function App() {
   const single = selectedBlocks.length === 1 ? selectedBlocks[0] : null;
   const problemCount = analysis?.errors.length ?? 0;
   const otherProblems = [...placed.model, ...[...placed.wires.values()].flat()];
+  const layoutClass = [
+    "app",
+    prefs.palette ? "" : "palette-closed",
+    prefs.side ? "" : "side-closed",
+  ].join(" ");
 
   return (
-    <div className="app" onDragOver={(e) => e.preventDefault()} onDrop={onPageDrop}>
+    <div className={layoutClass} onDragOver={(e) => e.preventDefault()} onDrop={onPageDrop}>
       <Toolbar
         name={doc.name}
         examples={examples}
         canUndo={H.canUndo(history)}
         canRedo={H.canRedo(history)}
+        prefs={prefs}
+        onToggle={toggle}
+        onDirection={setDirection}
         onName={(name) => change({ ...doc, name }, "name")}
         onNew={() => load(specFromDoc(emptyDoc()).spec, "New model (Undo brings the old one back)")}
         onOpen={() => fileInput.current?.click()}
         onSave={() => saveSpecFile(spec)}
-        onExample={(name) =>
-          fetchExample(name)
-            .then((example) => load(example, `Loaded the example ${example.name}`))
-            .catch((e) => say(`The example did not load: ${e.message}`))
-        }
+        onExample={openExample}
         onUndo={undo}
         onRedo={redo}
-        onLayout={layout}
-        onFit={fitSoon}
+        onLayout={relayout}
+        onFit={fit}
         onDownload={download}
         onHelp={() => setHelpOpen(true)}
         canFork={doc.source !== undefined}
-        onShare={() => void sharing.shareNow()}
+        onShare={sharing.openShare}
         onFork={() => void sharing.forkCurrent()}
         onMyModels={sharing.showMyModels}
       />
@@ -378,94 +355,133 @@ export function App() {
           e.target.value = "";
         }}
       />
-      <Palette catalog={catalog} onAdd={addBlock} />
-      <main className="workspace" aria-label="Canvas">
-        {!doc.blocks.length && (
-          <div className="empty-hint">
-            Drag blocks here from the palette, press Enter on one, or start from an example.
-          </div>
-        )}
+      {prefs.palette ? (
+        <Palette catalog={catalog} onAdd={addBlock} onClose={() => toggle("palette")} />
+      ) : (
+        <button type="button" className="panel-opener palette-opener" onClick={() => toggle("palette")} aria-label="Show the block palette">
+          Blocks ›
+        </button>
+      )}
+      <main className={`workspace${prefs.minimap ? " with-minimap" : ""}`} aria-label="Canvas">
+        {empty && <Welcome examples={examples} onExample={openExample} />}
         <Canvas
           doc={doc}
           defs={defs}
           analysis={analysis}
           placed={placed}
+          warnings={warnings}
           edgeWires={validated?.edgeWires ?? []}
           selection={selection}
           wireSelection={wireSelection}
+          direction={prefs.direction}
           onSelect={select}
           onChange={change}
+          onArranged={arranged}
+          relayoutRequest={relayoutRequest}
+          fitRequest={fitRequest}
           onDropBlock={dropBlock}
           onDropFile={openFile}
-          sizesRef={sizesRef}
+          say={say}
         />
-      </main>
-      <aside className="side" aria-label="Panels">
-        <div className="tabs" role="tablist">
-          {(["block", "training", "code"] as Tab[]).map((t) => (
-            <button
-              key={t}
-              type="button"
-              role="tab"
-              aria-selected={tab === t}
-              className={tab === t ? "active" : ""}
-              onClick={() => setTab(t)}
-            >
-              {t === "block" ? "Block" : t === "training" ? "Training" : "Code"}
-              {t === "training" && placed.training.length + placed.input.length > 0 && (
-                <span className="badge">{placed.training.length + placed.input.length}</span>
-              )}
-            </button>
-          ))}
-        </div>
-        <ProblemList problems={otherProblems} title="Model problems" />
-        <div className="tab-body" role="tabpanel">
-          {tab === "block" &&
-            (single ? (
-              <BlockPanel
-                key={single.id}
-                block={single}
-                def={defs.get(single.type)}
-                info={analysis?.nodes[single.id]}
-                problems={placed.nodes.get(single.id) ?? []}
-                isOutput={doc.output === single.id}
-                takenIds={new Set(doc.blocks.map((b) => b.id))}
-                onParams={(params) => change(updateBlock(doc, single.id, { params }), `params:${single.id}`)}
-                onRename={(id) => {
-                  change(renameBlock(doc, single.id, id));
-                  setSelection(new Set([id]));
-                }}
-                onLabel={(label) =>
-                  change(updateBlock(doc, single.id, { label: label || undefined }), `label:${single.id}`)
-                }
-                onOutput={(on) => change({ ...doc, output: on ? single.id : null })}
-                onDelete={deleteSelection}
-              />
-            ) : (
-              <p className="muted panel-section">
-                {selectedBlocks.length > 1
-                  ? `${selectedBlocks.length} blocks selected.`
-                  : "Select a block to set its parameters."}
-              </p>
-            ))}
-          {tab === "training" && (
-            <TrainingPanel
-              catalog={catalog}
-              inputShape={doc.inputShape}
-              training={doc.training}
-              problems={placed.training}
-              inputProblems={placed.input}
-              onInputShape={(inputShape) => change({ ...doc, inputShape }, "input")}
-              onTraining={(training) => change({ ...doc, training }, "training")}
+        {prefs.minimap && (
+          <aside className="minimap-dock" aria-label="Minimap">
+            <MiniMap
+              pannable
+              zoomable
+              ariaLabel="Minimap"
+              position="top-left"
+              bgColor="var(--panel)"
+              maskColor="var(--minimap-mask)"
+              nodeColor="var(--wire)"
+              nodeBorderRadius={4}
             />
-          )}
-          {tab === "code" && <CodePanel files={valid ? files : null} pending={codePending} onDownload={download} />}
-        </div>
-      </aside>
-      <StatusBar analysis={analysis} checking={checking} problemCount={problemCount} message={message} />
-      <HelpDialog open={helpOpen} onClose={() => setHelpOpen(false)} />
+          </aside>
+        )}
+      </main>
+      {prefs.side ? (
+        <aside className="side" aria-label="Panels">
+          <div className="tabs" role="tablist">
+            {(["block", "training", "code"] as Tab[]).map((t) => (
+              <button
+                key={t}
+                type="button"
+                role="tab"
+                aria-selected={tab === t}
+                className={tab === t ? "active" : ""}
+                onClick={() => setTab(t)}
+              >
+                {t === "block" ? "Block" : t === "training" ? "Training" : "Code"}
+                {t === "training" && placed.training.length + placed.input.length > 0 && (
+                  <span className="badge">{placed.training.length + placed.input.length}</span>
+                )}
+              </button>
+            ))}
+            <button type="button" className="panel-closer" onClick={() => toggle("side")} aria-label="Hide the side panel" title="Hide the side panel">
+              ›
+            </button>
+          </div>
+          <ProblemList problems={otherProblems} title="Model problems" />
+          <div className="tab-body" role="tabpanel">
+            {tab === "block" &&
+              (single ? (
+                <BlockPanel
+                  key={single.id}
+                  block={single}
+                  def={defs.get(single.type)}
+                  info={analysis?.nodes[single.id]}
+                  problems={placed.nodes.get(single.id) ?? []}
+                  warnings={warnings.get(single.id) ?? []}
+                  isOutput={doc.output === single.id}
+                  takenIds={new Set(doc.blocks.map((b) => b.id))}
+                  onParams={(params) => change(updateBlock(doc, single.id, { params }), `params:${single.id}`)}
+                  onRename={(id) => {
+                    change(renameBlock(doc, single.id, id));
+                    setSelection(new Set([id]));
+                  }}
+                  onLabel={(label) =>
+                    change(updateBlock(doc, single.id, { label: label || undefined }), `label:${single.id}`)
+                  }
+                  onOutput={(on) => change({ ...doc, output: on ? single.id : null })}
+                  onDelete={deleteSelection}
+                />
+              ) : (
+                <p className="muted panel-section">
+                  {selectedBlocks.length > 1
+                    ? `${selectedBlocks.length} blocks selected.`
+                    : "Select a block to set its parameters."}
+                </p>
+              ))}
+            {tab === "training" && (
+              <TrainingPanel
+                catalog={catalog}
+                inputShape={doc.inputShape}
+                inputHint={inputShapeHint(doc, defs)}
+                training={doc.training}
+                problems={placed.training}
+                inputProblems={placed.input}
+                onInputShape={(inputShape) => change({ ...doc, inputShape }, "input")}
+                onTraining={(training) => change({ ...doc, training }, "training")}
+                say={say}
+              />
+            )}
+            {tab === "code" && <CodePanel files={empty ? null : code.result} pending={code.pending} onDownload={download} />}
+          </div>
+        </aside>
+      ) : (
+        <button type="button" className="panel-opener side-opener" onClick={() => toggle("side")} aria-label="Show the side panel">
+          ‹ Panel
+        </button>
+      )}
+      <StatusBar analysis={analysis} checking={checking} problemCount={problemCount} empty={empty} message={message} />
+      <HelpDialog open={helpOpen} commands={commands} onClose={() => setHelpOpen(false)} />
       <ShareDialog
         state={sharing.share}
+        doc={doc}
+        onShare={(description, tags) => {
+          const next = { ...doc, description, tags };
+          if (next.description !== doc.description || next.tags.join() !== doc.tags.join()) change(next);
+          void sharing.shareNow(specFromDoc(next).spec);
+        }}
         onClose={sharing.closeShare}
         onSaveCopy={() => void sharing.saveCopy()}
         onReload={sharing.reloadNewer}

@@ -8,14 +8,14 @@
  * never overwritten. Any other document is saved as a new model.
  */
 import { useCallback, useEffect, useMemo, useRef, useState, type Dispatch, type SetStateAction } from "react";
-import { specFromDoc, type Doc } from "./lib/doc";
+import { openDoc, specFromDoc, type Doc } from "./lib/doc";
 import * as H from "./lib/history";
-import { openDoc } from "./lib/layout";
 import * as S from "./lib/shared";
 import { loadDraftSource, type DraftSource } from "./lib/storage";
 import type { Spec } from "./lib/types";
 
 export type ShareState =
+  | { kind: "compose" }
   | { kind: "saving" }
   | { kind: "done"; url: string; note: string }
   | { kind: "error"; message: string; canCopy: boolean; canReload: boolean };
@@ -38,8 +38,8 @@ interface Options {
 
 const now = () => new Date().toISOString();
 const absolute = (id: string) => new URL(S.pageUrl(id), window.location.origin).href;
-/** The spec as the editor writes it after opening it (layout filled in, chains without edges). */
-const editorText = (spec: Spec) => S.canonicalJson(specFromDoc(openDoc(spec)).spec);
+/** The model of a spec as the editor writes it after opening it (chains without edges). */
+const editorText = (spec: Spec) => S.modelText(specFromDoc(openDoc(spec)).spec);
 
 function shareError(error: unknown): S.ShareError {
   return error instanceof S.ShareError ? error : new S.ShareError(-1, (error as Error).message);
@@ -55,6 +55,7 @@ async function forkToMine(id: string) {
     edit_token: forked.edit_token,
     etag: copy.etag,
     savedAt: now(),
+    forkedFrom: forked.forked_from,
   });
   return { forked, copy, mine };
 }
@@ -104,15 +105,16 @@ export function useSharing({ doc, spec, ready, setHistory, load, say }: Options)
     [setHistory],
   );
 
-  const saveCopy = useCallback(async () => {
+  const saveCopy = useCallback(async (next?: Spec) => {
+    const saved = next ?? spec;
     setShare({ kind: "saving" });
     try {
-      const created = await S.saveNew(spec);
-      setBase(created.id, { etag: created.etag, text: S.canonicalJson(spec) });
+      const created = await S.saveNew(saved);
+      setBase(created.id, { etag: created.etag, text: S.modelText(saved) });
       setMyModels(
         S.rememberModel({
           id: created.id,
-          name: spec.name,
+          name: saved.name,
           edit_token: created.edit_token,
           etag: created.etag,
           savedAt: now(),
@@ -131,11 +133,13 @@ export function useSharing({ doc, spec, ready, setHistory, load, say }: Options)
     }
   }, [doc.source, relink, setBase, spec]);
 
-  const shareNow = useCallback(async () => {
+  /** Save `next` (the document with the dialog's description and tags) at its link. */
+  const shareNow = useCallback(async (next?: Spec) => {
+    const shared = next ?? spec;
     const id = doc.source;
     const mine = id ? S.findMyModel(id) : null;
-    if (!id || !mine) return saveCopy();
-    const text = S.canonicalJson(spec);
+    if (!id || !mine) return saveCopy(shared);
+    const text = S.modelText(shared);
     const base = bases.current!.get(id) ?? { etag: mine.etag, text: null };
     if (base.text === text) {
       setShare({ kind: "done", url: absolute(id), note: "No changes since the last save. The link shows this model:" });
@@ -143,9 +147,9 @@ export function useSharing({ doc, spec, ready, setHistory, load, say }: Options)
     }
     setShare({ kind: "saving" });
     try {
-      const saved = await S.update(id, mine.edit_token, spec, base.etag || null);
+      const saved = await S.update(id, mine.edit_token, shared, base.etag || null);
       setBase(id, { etag: saved.etag, text });
-      setMyModels(S.touchModel(id, { etag: saved.etag, name: saved.name || spec.name, savedAt: now() }));
+      setMyModels(S.touchModel(id, { etag: saved.etag, name: saved.name || shared.name, savedAt: now() }));
       setShare({
         kind: "done",
         url: absolute(id),
@@ -171,7 +175,7 @@ export function useSharing({ doc, spec, ready, setHistory, load, say }: Options)
           ? `Opened your model "${model.name}": Share saves a new revision at the same link.`
           : `Opened "${model.name}": Share saves your changes as a new model, Fork makes your own copy now.`;
         const opened = load(model.spec, note, id);
-        setBase(id, { etag: model.etag, text: S.canonicalJson(specFromDoc(opened).spec) });
+        setBase(id, { etag: model.etag, text: S.modelText(specFromDoc(opened).spec) });
         if (mine) setMyModels(S.touchModel(id, { etag: model.etag, name: model.name }));
       } catch (error) {
         const { status, message } = shareError(error);
@@ -193,7 +197,7 @@ export function useSharing({ doc, spec, ready, setHistory, load, say }: Options)
         const { forked, copy, mine } = await forkToMine(id);
         setMyModels(mine);
         const opened = load(copy.spec, `Forked "${copy.name}": this copy is yours, Share saves it at its own link.`, forked.id);
-        setBase(forked.id, { etag: copy.etag, text: S.canonicalJson(specFromDoc(opened).spec) });
+        setBase(forked.id, { etag: copy.etag, text: S.modelText(specFromDoc(opened).spec) });
       } catch (error) {
         say(`The model ${id} could not be forked: ${shareError(error).message}`);
       }
@@ -210,7 +214,7 @@ export function useSharing({ doc, spec, ready, setHistory, load, say }: Options)
       const { forked, copy, mine } = await forkToMine(id);
       setMyModels(mine);
       const copyText = editorText(copy.spec);
-      const text = S.canonicalJson(spec);
+      const text = S.modelText(spec);
       relink(id, forked.id, "present");
       if (copyText === text) {
         setBase(forked.id, { etag: copy.etag, text });
@@ -294,6 +298,8 @@ export function useSharing({ doc, spec, ready, setHistory, load, say }: Options)
     shareNow,
     saveCopy,
     reloadNewer,
+    /** Share: first the dialog, to describe and tag the model. */
+    openShare: () => setShare({ kind: "compose" }),
     closeShare: () => setShare(null),
     forkCurrent,
     showMyModels,

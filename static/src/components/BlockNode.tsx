@@ -1,15 +1,26 @@
 import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
 import { memo } from "react";
 import type { Block } from "../lib/doc";
+import type { Direction } from "../lib/layout";
 import { formatCount, formatShape, summary } from "../lib/params";
+import { OUT, inputHandles } from "../lib/slots";
 import type { BlockDef, NodeAnalysis, Problem } from "../lib/types";
+import { ProblemText } from "./ProblemList";
 
 export interface BlockData extends Record<string, unknown> {
   block: Block;
   def: BlockDef | undefined;
   info: NodeAnalysis | undefined;
   problems: Problem[];
+  /** Advice of the editor's own checks: shown, but the model is still valid. */
+  warnings: Problem[];
   isOutput: boolean;
+  direction: Direction;
+}
+
+/** Where wires come in and go out: top and bottom, or left and right. */
+function sides(direction: Direction): [Position, Position] {
+  return direction === "DOWN" ? [Position.Top, Position.Bottom] : [Position.Left, Position.Right];
 }
 
 export type BlockNodeType = Node<BlockData, "block">;
@@ -24,13 +35,16 @@ export const BlockNode = memo(function BlockNode({ data, selected }: NodeProps<B
   const { block, def, info, problems } = data;
   const category = (def?.category ?? "unknown").toLowerCase();
   const line = summary(def?.key_params ?? [], keyValues(data));
+  const [into, out] = sides(data.direction);
   return (
     <div
       className={`block cat-${category}${problems.length ? " has-problem" : ""}${selected ? " selected" : ""}`}
       data-testid={`node-${block.id}`}
       data-type={block.type}
     >
-      <Handle type="target" position={Position.Top} />
+      {inputHandles(def).map((handle) => (
+        <Handle key={handle} id={handle} type="target" position={into} aria-label={`input of ${block.id}`} />
+      ))}
       <div className="block-head">
         <span className="block-type">{block.type}</span>
         <span className="block-id">{block.label || block.id}</span>
@@ -47,8 +61,12 @@ export const BlockNode = memo(function BlockNode({ data, selected }: NodeProps<B
       {data.isOutput && <div className="block-output">model output</div>}
       {problems.map((p, i) => (
         <div className="block-problem" role="alert" key={i} data-testid="problem">
-          <strong>{p.message}</strong>
-          {p.hint && <span> — {p.hint}</span>}
+          <ProblemText problem={p} />
+        </div>
+      ))}
+      {data.warnings.map((p, i) => (
+        <div className="block-warning" key={i} data-testid="warning">
+          <ProblemText problem={p} />
         </div>
       ))}
       {def === undefined && (
@@ -56,7 +74,7 @@ export const BlockNode = memo(function BlockNode({ data, selected }: NodeProps<B
           unknown block type
         </div>
       )}
-      <Handle type="source" position={Position.Bottom} />
+      <Handle id={OUT} type="source" position={out} aria-label={`output of ${block.id}`} />
     </div>
   );
 });
@@ -64,6 +82,7 @@ export const BlockNode = memo(function BlockNode({ data, selected }: NodeProps<B
 export interface InputData extends Record<string, unknown> {
   shape: number[];
   problems: Problem[];
+  direction: Direction;
 }
 
 export type InputNodeType = Node<InputData, "modelInput">;
@@ -84,11 +103,10 @@ export const InputNode = memo(function InputNode({ data, selected }: NodeProps<I
       </div>
       {data.problems.map((p, i) => (
         <div className="block-problem" role="alert" key={i}>
-          <strong>{p.message}</strong>
-          {p.hint && <span> — {p.hint}</span>}
+          <ProblemText problem={p} />
         </div>
       ))}
-      <Handle type="source" position={Position.Bottom} />
+      <Handle id={OUT} type="source" position={sides(data.direction)[1]} aria-label="output of input" />
     </div>
   );
 });

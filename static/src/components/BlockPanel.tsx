@@ -3,13 +3,14 @@ import type { Block } from "../lib/doc";
 import { formatCount, formatShape } from "../lib/params";
 import type { BlockDef, NodeAnalysis, Params, Problem } from "../lib/types";
 import { ParamForm } from "./ParamField";
-import { ProblemList } from "./ProblemList";
+import { ProblemList, ProblemText } from "./ProblemList";
 
 interface Props {
   block: Block;
   def: BlockDef | undefined;
   info: NodeAnalysis | undefined;
   problems: Problem[];
+  warnings: Problem[];
   isOutput: boolean;
   takenIds: Set<string>;
   onParams: (params: Params) => void;
@@ -25,6 +26,7 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function BlockPanel(props: Props) {
   const { block, def, info } = props;
   const [id, setId] = useState(block.id);
+  const [reverted, setReverted] = useState<string | null>(null);
   useEffect(() => setId(block.id), [block.id]);
   const idProblem =
     id === block.id
@@ -36,7 +38,10 @@ export function BlockPanel(props: Props) {
           : null;
   const commitId = () => {
     if (id !== block.id && !idProblem) props.onRename(id);
-    else setId(block.id);
+    else {
+      if (idProblem) setReverted(`“${id}” was not used (${idProblem}); the id stays ${block.id}.`);
+      setId(block.id);
+    }
   };
   return (
     <section className="panel-section" aria-label={`${block.type} ${block.id}`}>
@@ -45,6 +50,15 @@ export function BlockPanel(props: Props) {
       </h2>
       {def && <p className="doc">{def.doc}</p>}
       <ProblemList problems={props.problems} />
+      {props.warnings.length > 0 && (
+        <div className="warnings" data-testid="panel-warning">
+          {props.warnings.map((w, i) => (
+            <p key={i}>
+              <ProblemText problem={w} />
+            </p>
+          ))}
+        </div>
+      )}
       <div className="param">
         <label htmlFor="block-id" className="param-name">
           id
@@ -53,13 +67,21 @@ export function BlockPanel(props: Props) {
           id="block-id"
           value={id}
           aria-invalid={idProblem !== null}
-          onChange={(e) => setId(e.target.value)}
+          onChange={(e) => {
+            setId(e.target.value);
+            setReverted(null);
+          }}
           onBlur={commitId}
           onKeyDown={(e) => e.key === "Enter" && commitId()}
         />
         {idProblem && (
           <small className="param-error" role="alert">
             {idProblem}
+          </small>
+        )}
+        {reverted && (
+          <small className="param-reverted" role="status">
+            {reverted}
           </small>
         )}
         <small className="param-doc">The attribute name in the generated model.</small>

@@ -2,49 +2,87 @@ import {
   Background,
   Controls,
   MarkerType,
-  MiniMap,
   ReactFlow,
   applyNodeChanges,
   useReactFlow,
+  useUpdateNodeInternals,
   type Connection,
-  type Edge,
   type EdgeChange,
+  type FinalConnectionState,
   type Node,
   type NodeChange,
 } from "@xyflow/react";
-import { useCallback, useEffect, useMemo, useState, type DragEvent } from "react";
-import { INPUT, type Doc, type Wire, type XY } from "../lib/doc";
-import { connect, moveBlocks } from "../lib/edit";
-import type { Sizes } from "../lib/drop";
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
+import { useAutoLayout } from "../hooks/useAutoLayout";
+import { INPUT, topologicalOrder, type Doc, type XY } from "../lib/doc";
+import { connect, moveBlocks, reconnect, removeWires } from "../lib/edit";
+import type { Sizes } from "../lib/geometry";
+import type { Direction } from "../lib/layout";
 import type { Placed } from "../lib/problems";
-import type { Analysis, BlockDef } from "../lib/types";
+import { inputSlots, incomingWires, wireId } from "../lib/slots";
+import type { Analysis, BlockDef, Problem } from "../lib/types";
 import { BlockNode, InputNode, type BlockData, type InputData } from "./BlockNode";
 import { BLOCK_MIME } from "./Palette";
+import { RoutedEdge, type WireEdge } from "./RoutedEdge";
 
 const nodeTypes = { block: BlockNode, modelInput: InputNode };
-
-export const wireId = (w: Wire) => `${w.source}->${w.target}`;
+const edgeTypes = { wire: RoutedEdge };
+/** How far from a handle a dropped wire still snaps to it, in screen pixels. */
+const CONNECTION_RADIUS = 36;
+/** The smallest zoom Fit view goes to: below it the text is too small to read, so it scrolls. */
+export const READABLE_ZOOM = 0.7;
+const FIT_PADDING = 40;
 
 interface Props {
   doc: Doc;
   defs: Map<string, BlockDef>;
   analysis: Analysis | null;
   placed: Placed;
-  edgeWires: Wire[];
+  /** Warnings of the editor's own checks, by block id. */
+  warnings: Map<string, Problem[]>;
+  edgeWires: Doc["wires"];
   selection: Set<string>;
   wireSelection: Set<string>;
+  direction: Direction;
   onSelect: (nodes: Set<string>, wires: Set<string>) => void;
   onChange: (doc: Doc, key?: string) => void;
-  onDropBlock: (type: string, point: XY, sizes: Sizes) => void;
+  onArranged: (positions: Map<string, XY>) => void;
+  /** Bumped to ask for a fresh layout (the Auto-layout command) and for fitting the view. */
+  relayoutRequest: number;
+  fitRequest: number;
+  onDropBlock: (type: string, point: XY, sizes: Sizes, routes: Map<string, XY[]>) => void;
   onDropFile: (file: File) => void;
-  sizesRef: { current: Sizes };
+  say: (text: string) => void;
 }
 
-/** The React Flow canvas: a view of the document; every edit goes through `onChange`. */
+/** The node under a screen point (a dropped wire's end), if any. */
+function nodeAt(x: number, y: number): string | null {
+  for (const element of document.elementsFromPoint(x, y)) {
+    const node = element.closest<HTMLElement>(".react-flow__node");
+    if (node?.dataset.id) return node.dataset.id;
+  }
+  return null;
+}
+
+function pointOf(event: MouseEvent | TouchEvent): { x: number; y: number } {
+  if ("changedTouches" in event) {
+    const touch = event.changedTouches[0];
+    return { x: touch.clientX, y: touch.clientY };
+  }
+  return { x: event.clientX, y: event.clientY };
+}
+
+/**
+ * The React Flow canvas: a view of the document, kept laid out by ELK; every edit goes
+ * through `onChange`.
+ */
 export function Canvas(props: Props) {
-  const { doc, defs, analysis, placed, selection, wireSelection, onChange, onSelect } = props;
+  const { doc, defs, analysis, placed, warnings, selection, wireSelection, onChange, onSelect, direction } = props;
   const flow = useReactFlow();
+  const updateNodeInternals = useUpdateNodeInternals();
   const [nodes, setNodes] = useState<Node[]>([]);
+  const [dragging, setDragging] = useState(false);
+  const [resync, setResync] = useState(0);
 
   useEffect(() => {
     setNodes((previous) => {
@@ -57,7 +95,7 @@ export function Canvas(props: Props) {
         id: INPUT,
         type: "modelInput",
         position: doc.inputPosition,
-        data: { shape: doc.inputShape, problems: placed.input },
+        data: { shape: doc.inputShape, problems: placed.input, direction },
         selected: selection.has(INPUT),
         deletable: false,
         ariaLabel: `Input ${doc.inputShape.join("×")}`,
@@ -72,7 +110,9 @@ export function Canvas(props: Props) {
           def: defs.get(block.type),
           info: analysis?.nodes[block.id],
           problems: placed.nodes.get(block.id) ?? [],
+          warnings: warnings.get(block.id) ?? [],
           isOutput: doc.output === block.id,
+          direction,
         },
         selected: selection.has(block.id),
         ariaLabel: `${block.type} ${block.id}`,
@@ -80,43 +120,107 @@ export function Canvas(props: Props) {
       }));
       return [input, ...blocks];
     });
-  }, [doc, defs, analysis, placed, selection]);
+  }, [doc, defs, analysis, placed, warnings, selection, direction, resync]);
 
   useEffect(() => {
-    const sizes: Sizes = new Map();
+    updateNodeInternals([INPUT, ...doc.blocks.map((b) => b.id)]);
+    // Handles move to other sides when the direction changes.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [direction, updateNodeInternals]);
+
+  /** Measured sizes, once every node of the document has been measured. */
+  const sizes = useMemo((): Sizes | null => {
+    const measured: Sizes = new Map();
     for (const node of nodes) {
       if (node.measured?.width && node.measured?.height) {
-        sizes.set(node.id, { width: node.measured.width, height: node.measured.height });
+        measured.set(node.id, { width: node.measured.width, height: node.measured.height });
       }
     }
-    props.sizesRef.current = sizes;
-  }, [nodes, props.sizesRef]);
+    const all = [INPUT, ...doc.blocks.map((b) => b.id)].every((id) => measured.has(id));
+    return all ? measured : null;
+  }, [nodes, doc.blocks]);
 
-  const edges: Edge[] = useMemo(() => {
+  const layout = useAutoLayout({
+    doc,
+    sizes,
+    direction,
+    defs,
+    paused: dragging,
+    onArranged: props.onArranged,
+    onError: props.say,
+  });
+  const { relayout, settled } = layout;
+  useEffect(() => {
+    if (props.relayoutRequest) relayout();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [props.relayoutRequest]);
+
+  // Fit the view once the layout has settled: the whole model if it fits at a readable
+  // zoom, else its beginning (the input) at that zoom, to be scrolled from there.
+  const container = useRef<HTMLDivElement>(null);
+  const fitted = useRef(0);
+  useEffect(() => {
+    if (!settled || fitted.current === props.fitRequest || !container.current) return;
+    fitted.current = props.fitRequest;
+    const shown = flow.getNodes();
+    if (!shown.length) return;
+    const bounds = flow.getNodesBounds(shown);
+    const { width, height } = container.current.getBoundingClientRect();
+    const room = { width: width - 2 * FIT_PADDING, height: height - 2 * FIT_PADDING };
+    const zoom = Math.max(READABLE_ZOOM, Math.min(1, room.width / bounds.width, room.height / bounds.height));
+    const offset = (space: number, size: number, start: number) =>
+      size * zoom <= space ? (space - size * zoom) / 2 + FIT_PADDING - start * zoom : FIT_PADDING - start * zoom;
+    void flow.setViewport(
+      { x: offset(room.width, bounds.width, bounds.x), y: offset(room.height, bounds.height, bounds.y), zoom },
+      { duration: 150 },
+    );
+  }, [settled, props.fitRequest, flow]);
+
+  const routes = layout.arrangement?.routes;
+  const edges: WireEdge[] = useMemo(() => {
     const problemWires = new Set<string>();
     placed.wires.forEach((_, index) => {
       const wire = props.edgeWires[index];
       if (wire) problemWires.add(wireId(wire));
     });
-    const inputsOf = new Map<string, number>();
+    const at = new Map(nodes.map((n) => [n.id, n.position]));
+    const inPlace = (id: string) => {
+      const p = at.get(id);
+      const q = layout.arrangement?.positions.get(id);
+      return p !== undefined && q !== undefined && p.x === q.x && p.y === q.y;
+    };
+    const types = new Map(doc.blocks.map((b) => [b.id, b.type]));
+    const slots = new Map(
+      [...incomingWires(doc)].map(([target, wires]) => [target, inputSlots(defs.get(types.get(target) ?? ""), wires.length)]),
+    );
+    const order = new Map<string, number>();
     return doc.wires.map((wire) => {
       const id = wireId(wire);
-      const order = (inputsOf.get(wire.target) ?? 0) + 1;
-      inputsOf.set(wire.target, order);
-      const def = defs.get(doc.blocks.find((b) => b.id === wire.target)?.type ?? "");
-      const merge = def !== undefined && def.max_inputs !== 1;
+      const k = order.get(wire.target) ?? 0;
+      order.set(wire.target, k + 1);
+      const slot = slots.get(wire.target)?.[k];
+      const routed = inPlace(wire.source) && inPlace(wire.target);
       return {
         id,
+        type: "wire",
         source: wire.source,
         target: wire.target,
+        targetHandle: slot?.handle,
         selected: wireSelection.has(id),
-        markerEnd: { type: MarkerType.ArrowClosed },
-        className: problemWires.has(id) ? "wire-problem" : undefined,
-        label: merge ? String(order) : undefined,
+        markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
         ariaLabel: `wire from ${wire.source} to ${wire.target}`,
+        data: {
+          route: routed ? routes?.get(id) : undefined,
+          label: slot?.label,
+          problem: problemWires.has(id),
+          onDelete: (edgeId: string) => {
+            onChange(removeWires(doc, doc.wires.filter((w) => wireId(w) === edgeId)));
+            onSelect(selection, new Set());
+          },
+        },
       };
     });
-  }, [doc, defs, placed, props.edgeWires, wireSelection]);
+  }, [doc, defs, placed, props.edgeWires, wireSelection, nodes, layout.arrangement, routes, onChange, onSelect, selection]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange[]) => {
@@ -131,19 +235,26 @@ export function Canvas(props: Props) {
       }
       const rest = changes.filter((c) => c.type !== "select" && c.type !== "remove");
       if (!rest.length) return;
+      const moving = rest.some((c) => c.type === "position" && c.dragging);
+      const ended = rest.some((c) => c.type === "position" && c.dragging === false);
+      if (moving) setDragging(true);
       setNodes((current) => {
         const updated = applyNodeChanges(rest, current);
-        const settled = rest.filter(
-          (c) => c.type === "position" && !c.dragging && c.position !== undefined,
-        );
-        const ended = rest.some((c) => c.type === "position" && c.dragging === false);
-        if (settled.length || ended) {
+        const dropped = rest.some((c) => c.type === "position" && !c.dragging && c.position !== undefined);
+        if (ended || dropped) {
           const moved = new Map(
             updated
               .filter((n) => rest.some((c) => c.type === "position" && c.id === n.id))
               .map((n) => [n.id, n.position]),
           );
-          queueMicrotask(() => onChange(moveBlocks(doc, moved), "move"));
+          queueMicrotask(() => {
+            setDragging(false);
+            // A move only counts when it changes the order of blocks (their layout).
+            const next = moveBlocks(doc, moved);
+            const before = topologicalOrder(doc).join();
+            if (topologicalOrder(next).join() !== before) onChange(next, "move");
+            else setResync((n) => n + 1);
+          });
         }
         return updated;
       });
@@ -165,13 +276,47 @@ export function Canvas(props: Props) {
     [onSelect, selection, wireSelection],
   );
 
+  const wire = useCallback(
+    (source: string, target: string) => {
+      const def = defs.get(doc.blocks.find((b) => b.id === target)?.type ?? "");
+      const next = connect(doc, source, target, def ? def.max_inputs : 1);
+      if (next === doc) props.say(`No wire from ${source} to ${target}: it would repeat a wire or close a loop.`);
+      else onChange(next);
+    },
+    [doc, defs, onChange, props],
+  );
+
   const onConnect = useCallback(
     (c: Connection) => {
+      if (c.source && c.target) wire(c.source, c.target);
+    },
+    [wire],
+  );
+
+  /** A wire dropped on a block (not on its handle) connects to it all the same. */
+  const onConnectEnd = useCallback(
+    (event: MouseEvent | TouchEvent, state: FinalConnectionState) => {
+      if (state.isValid || !state.fromNode || !state.fromHandle) return;
+      const { x, y } = pointOf(event);
+      const other = nodeAt(x, y);
+      if (!other || other === state.fromNode.id) return;
+      if (state.fromHandle.type === "source") wire(state.fromNode.id, other);
+      else wire(other, state.fromNode.id);
+    },
+    [wire],
+  );
+
+  const reconnecting = useRef(false);
+  const onReconnect = useCallback(
+    (old: WireEdge, c: Connection) => {
+      reconnecting.current = false;
       if (!c.source || !c.target) return;
       const def = defs.get(doc.blocks.find((b) => b.id === c.target)?.type ?? "");
-      onChange(connect(doc, c.source, c.target, def ? def.max_inputs : 1));
+      const next = reconnect(doc, { source: old.source, target: old.target }, { source: c.source, target: c.target }, def ? def.max_inputs : 1);
+      if (next === doc) props.say("That wire cannot go there: it would repeat a wire or close a loop.");
+      else onChange(next);
     },
-    [doc, defs, onChange],
+    [doc, defs, onChange, props],
   );
 
   const onDragOver = useCallback((event: DragEvent) => {
@@ -185,34 +330,49 @@ export function Canvas(props: Props) {
       const type = event.dataTransfer.getData(BLOCK_MIME);
       if (type) {
         const point = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
-        props.onDropBlock(type, point, props.sizesRef.current);
+        props.onDropBlock(type, point, sizes ?? new Map(), routes ?? new Map());
         return;
       }
       const file = event.dataTransfer.files?.[0];
       if (file) props.onDropFile(file);
     },
-    [flow, props],
+    [flow, props, sizes, routes],
   );
 
   return (
-    <div className="canvas" data-testid="canvas" onDragOver={onDragOver} onDrop={onDrop}>
+    <div
+      ref={container}
+      className="canvas"
+      data-testid="canvas"
+      data-layout={layout.settled ? "done" : "busy"}
+      data-direction={direction}
+      onDragOver={onDragOver}
+      onDrop={onDrop}
+    >
       <ReactFlow
         nodes={nodes}
         edges={edges}
         nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
+        onConnectEnd={onConnectEnd}
+        onReconnect={onReconnect}
+        edgesReconnectable
+        reconnectRadius={14}
+        connectionRadius={CONNECTION_RADIUS}
         deleteKeyCode={null}
-        fitView
-        fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
+        multiSelectionKeyCode={["Shift", "Meta", "Control"]}
+        selectionKeyCode="Shift"
+        elevateEdgesOnSelect
+        panOnScroll
         minZoom={0.1}
         maxZoom={2}
-        defaultEdgeOptions={{ type: "smoothstep" }}
+        colorMode="system"
       >
         <Background gap={20} />
         <Controls showInteractive={false} />
-        <MiniMap pannable zoomable ariaLabel="Minimap" />
       </ReactFlow>
     </div>
   );

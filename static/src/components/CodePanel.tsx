@@ -1,5 +1,6 @@
 import { Highlight, themes } from "prism-react-renderer";
 import { useState } from "react";
+import { usePrefersDark } from "../hooks/usePrefersDark";
 
 interface Props {
   files: Record<string, string> | null;
@@ -25,6 +26,7 @@ function sorted(names: string[]): string[] {
 export function CodePanel({ files, pending, onDownload }: Props) {
   const [chosen, setChosen] = useState("model.py");
   const [copied, setCopied] = useState(false);
+  const dark = usePrefersDark();
   if (!files) {
     return (
       <section className="panel-section code-panel" aria-label="Code">
@@ -71,7 +73,7 @@ export function CodePanel({ files, pending, onDownload }: Props) {
         </button>
         {pending && <span className="muted">updating…</span>}
       </div>
-      <Highlight theme={themes.github} code={text.replace(/\n$/, "")} language={language(name)}>
+      <Highlight theme={dark ? themes.vsDark : themes.github} code={text.replace(/\n$/, "")} language={language(name)}>
         {({ className, style, tokens, getLineProps, getTokenProps }) => (
           <pre className={`code ${className}`} style={style} data-testid="code" data-file={name} tabIndex={0}>
             {tokens.map((line, i) => (

@@ -1,44 +1,46 @@
+import type { KeyCommand } from "../hooks/useKeymap";
 import { useModal } from "./useModal";
 
-export const SHORTCUTS: [string, string][] = [
-  ["/", "search the block palette"],
-  ["Enter (palette)", "stack the block under the selection"],
-  ["Tab / Shift+Tab", "move between toolbar, palette, canvas and panels"],
-  ["Arrow keys", "move the selected blocks"],
-  ["Delete / Backspace", "delete the selection (a chain stays connected)"],
-  ["Ctrl+Z", "undo"],
-  ["Ctrl+Shift+Z, Ctrl+Y", "redo"],
-  ["Ctrl+C / Ctrl+V", "copy / paste blocks"],
-  ["Ctrl+A", "select every block"],
-  ["Shift+L", "auto-layout"],
-  ["Shift+F", "fit the view"],
-  ["Ctrl+S", "save the model as JSON"],
-  ["Ctrl+O", "open a model file"],
-  ["?", "this help"],
-];
+/** How a key combination is written for people: `mod+shift+z` -> `Ctrl+Shift+Z`. */
+export function keyLabel(combo: string): string {
+  if (combo.includes(" ") || combo.length === 1) return combo;
+  return combo
+    .split("+")
+    .map((part) => (part === "mod" ? "Ctrl" : part.charAt(0).toUpperCase() + part.slice(1)))
+    .join("+");
+}
 
-/** The keyboard shortcuts, in a modal dialog. */
-export function HelpDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
+interface Props {
+  open: boolean;
+  commands: KeyCommand[];
+  onClose: () => void;
+}
+
+/** The keyboard shortcuts and mouse gestures, in a modal dialog. */
+export function HelpDialog({ open, commands, onClose }: Props) {
   const ref = useModal(open);
   return (
     <dialog ref={ref} className="help" aria-labelledby="help-title" onClose={onClose}>
       <h2 id="help-title">Keyboard shortcuts</h2>
       <table>
         <tbody>
-          {SHORTCUTS.map(([keys, what]) => (
-            <tr key={keys}>
+          {commands.map((command) => (
+            <tr key={command.keys[0]}>
               <th scope="row">
-                <kbd>{keys}</kbd>
+                <kbd>{command.keys.map(keyLabel).join(", ")}</kbd>
               </th>
-              <td>{what}</td>
+              <td>{command.what}</td>
             </tr>
           ))}
         </tbody>
       </table>
       <p className="muted">
-        Drag a block just under another to stack it, onto a wire to insert it. Drag from a
-        block's bottom handle to another block's top handle to wire a branch; Add and Concat
-        take several inputs, in the order shown on their wires.
+        Drop a block just under another to stack it, onto a wire to insert it. Drag from a
+        block's round output handle and let go on another block to wire a branch; drag a
+        wire's end to another block to move it; click a wire to select it, then × or Delete
+        removes it. Add and Concat take several inputs, numbered on their wires in argument
+        order. The canvas lays itself out after every edit; drag a block beside its sibling
+        to swap their places. The mouse wheel scrolls, Ctrl+wheel zooms.
       </p>
       <button type="button" onClick={onClose} autoFocus>
         Close

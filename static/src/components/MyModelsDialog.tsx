@@ -70,6 +70,11 @@ export function MyModelsDialog({ open, models, current, onOpen, onDelete, onClos
                   {model.name}
                 </a>
                 {model.id === current && <span className="badge">open</span>}
+                {model.forkedFrom && (
+                  <span className="muted forked-from">
+                    forked from <a href={pageUrl(model.forkedFrom)}>{model.forkedFrom}</a>
+                  </span>
+                )}
                 <span className="muted">
                   saved <time dateTime={model.savedAt}>{savedTime(model.savedAt)}</time> ·{" "}
                   <code className="my-model-id">{model.id}</code>

@@ -6,6 +6,7 @@ export const BLOCK_MIME = "application/x-torchcanvas-block";
 interface Props {
   catalog: Catalog;
   onAdd: (type: string) => void;
+  onClose: () => void;
 }
 
 function matches(block: BlockDef, query: string): boolean {
@@ -22,7 +23,7 @@ function matches(block: BlockDef, query: string): boolean {
  * The blocks of the catalog by category. Drag one onto the canvas, or click it (or press
  * Enter on it, or in the search box for the exact or first match) to stack it under the selection.
  */
-export function Palette({ catalog, onAdd }: Props) {
+export function Palette({ catalog, onAdd, onClose }: Props) {
   const [query, setQuery] = useState("");
   const groups = useMemo(
     () =>
@@ -38,7 +39,8 @@ export function Palette({ catalog, onAdd }: Props) {
   const first = exact ?? groups[0]?.blocks[0];
   return (
     <nav className="palette" aria-label="Blocks">
-      <input
+      <div className="palette-head">
+        <input
         type="search"
         className="palette-search"
         placeholder="Search blocks  ( / )"
@@ -51,7 +53,11 @@ export function Palette({ catalog, onAdd }: Props) {
             onAdd(first.type);
           }
         }}
-      />
+        />
+        <button type="button" className="panel-closer" onClick={onClose} aria-label="Hide the block palette" title="Hide the block palette">
+          ‹
+        </button>
+      </div>
       <div className="palette-groups">
         {groups.map(({ category, blocks }) => (
           <section key={category} className="palette-group">

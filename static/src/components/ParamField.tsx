@@ -24,6 +24,7 @@ export function ParamField({ def, value, onChange, readOnlyValue, idPrefix = "p"
   const [text, setText] = useState(formatValue(value));
   const [error, setError] = useState<string | null>(null);
   const [focused, setFocused] = useState(false);
+  const [reverted, setReverted] = useState<string | null>(null);
 
   useEffect(() => {
     if (!focused) {
@@ -31,6 +32,15 @@ export function ParamField({ def, value, onChange, readOnlyValue, idPrefix = "p"
       setError(null);
     }
   }, [value, focused]);
+
+  /** Leaving the field with an invalid text puts the last good value back, and says so. */
+  const leave = () => {
+    if (error !== null) {
+      const kept = formatValue(value);
+      setReverted(`“${text.trim()}” is not valid here (${error}), so ${def.name} stays ${kept === "" ? "at its default" : kept}.`);
+    }
+    setFocused(false);
+  };
 
   const label = (
     <label htmlFor={id} className="param-name">
@@ -113,9 +123,10 @@ export function ParamField({ def, value, onChange, readOnlyValue, idPrefix = "p"
         value={text}
         placeholder={placeholder(def)}
         onFocus={() => setFocused(true)}
-        onBlur={() => setFocused(false)}
+        onBlur={leave}
         onChange={(e) => {
           setText(e.target.value);
+          setReverted(null);
           const parsed = parseValue(def, e.target.value);
           if (parsed.ok) {
             setError(null);
@@ -128,6 +139,11 @@ export function ParamField({ def, value, onChange, readOnlyValue, idPrefix = "p"
       {error && (
         <small className="param-error" role="alert">
           {def.name}: {error}
+        </small>
+      )}
+      {reverted && (
+        <small className="param-reverted" role="status">
+          {reverted}
         </small>
       )}
       {doc}

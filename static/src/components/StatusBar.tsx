@@ -5,11 +5,13 @@ interface Props {
   analysis: Analysis | null;
   checking: boolean;
   problemCount: number;
+  /** No blocks yet: nothing to check. */
+  empty: boolean;
   message: string | null;
 }
 
 /** Totals of the model and the state of validation. */
-export function StatusBar({ analysis, checking, problemCount, message }: Props) {
+export function StatusBar({ analysis, checking, problemCount, empty, message }: Props) {
   return (
     <footer className="status" aria-live="polite">
       <span data-testid="total-params">
@@ -26,8 +28,14 @@ export function StatusBar({ analysis, checking, problemCount, message }: Props) 
         Output: <strong>{formatShape(analysis?.output_shape)}</strong>
       </span>
       {analysis?.task && <span>Task: {analysis.task}</span>}
-      <span data-testid="validity" className={problemCount ? "bad" : "good"}>
-        {checking ? "checking…" : problemCount ? `${problemCount} problem${problemCount > 1 ? "s" : ""}` : "valid"}
+      <span data-testid="validity" className={empty ? "muted" : problemCount ? "bad" : "good"}>
+        {empty
+          ? "no blocks yet"
+          : checking
+            ? "checking…"
+            : problemCount
+              ? `${problemCount} problem${problemCount > 1 ? "s" : ""}`
+              : "valid"}
       </span>
       {message && <span className="message">{message}</span>}
     </footer>

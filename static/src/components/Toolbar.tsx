@@ -1,3 +1,5 @@
+import type { ViewPrefs } from "../hooks/useViewPrefs";
+import type { Direction } from "../lib/layout";
 import type { ExampleInfo } from "../lib/types";
 
 interface Props {
@@ -5,6 +7,9 @@ interface Props {
   examples: ExampleInfo[];
   canUndo: boolean;
   canRedo: boolean;
+  prefs: ViewPrefs;
+  onToggle: (part: "palette" | "side" | "minimap") => void;
+  onDirection: (direction: Direction) => void;
   onName: (name: string) => void;
   onNew: () => void;
   onOpen: () => void;
@@ -71,6 +76,35 @@ export function Toolbar(props: Props) {
         <button type="button" onClick={props.onFit} title="Shift+F">
           Fit view
         </button>
+      </div>
+      <div className="toolbar-group" role="group" aria-label="View">
+        <select
+          aria-label="Layout direction"
+          title="Shift+D"
+          value={props.prefs.direction}
+          onChange={(e) => props.onDirection(e.target.value as Direction)}
+        >
+          <option value="DOWN">Top to bottom</option>
+          <option value="RIGHT">Left to right</option>
+        </select>
+        {(
+          [
+            ["palette", "Palette"],
+            ["side", "Panel"],
+            ["minimap", "Minimap"],
+          ] as const
+        ).map(([part, label]) => (
+          <button
+            key={part}
+            type="button"
+            aria-pressed={props.prefs[part]}
+            className="toggle"
+            onClick={() => props.onToggle(part)}
+            title={`Show or hide the ${label.toLowerCase()}`}
+          >
+            {label}
+          </button>
+        ))}
       </div>
       <div className="toolbar-group" role="group" aria-label="Sharing">
         <button type="button" onClick={props.onShare} title="Save the model online and get a link to it">

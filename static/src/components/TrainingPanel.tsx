@@ -6,11 +6,14 @@ import { ProblemList } from "./ProblemList";
 interface Props {
   catalog: Catalog;
   inputShape: number[];
+  /** The input shape's help, fitted to the first layer. */
+  inputHint: string;
   training: Training | null;
   problems: Problem[];
   inputProblems: Problem[];
   onInputShape: (shape: number[]) => void;
   onTraining: (training: Training | null) => void;
+  say: (text: string) => void;
 }
 
 const EARLY_STOPPING: ParamDef[] = [
@@ -67,9 +70,16 @@ function ComponentPicker({ label, name, defs, value, noneLabel, onChange, childr
   );
 }
 
-function ShapeInput({ shape, onChange }: { shape: number[]; onChange: (s: number[]) => void }) {
+interface ShapeProps {
+  shape: number[];
+  hint: string;
+  onChange: (s: number[]) => void;
+}
+
+function ShapeInput({ shape, hint, onChange }: ShapeProps) {
   const [text, setText] = useState(shape.join(", "));
   const [error, setError] = useState<string | null>(null);
+  const [reverted, setReverted] = useState<string | null>(null);
   useEffect(() => setText(shape.join(", ")), [shape]);
   return (
     <div className="param">
@@ -81,8 +91,15 @@ function ShapeInput({ shape, onChange }: { shape: number[]; onChange: (s: number
         value={text}
         aria-invalid={error !== null}
         aria-describedby="input-shape-help"
+        onBlur={() => {
+          if (error === null) return;
+          setReverted(`“${text.trim()}” is not a shape (${error}), so the input stays ${shape.join(", ")}.`);
+          setText(shape.join(", "));
+          setError(null);
+        }}
         onChange={(e) => {
           setText(e.target.value);
+          setReverted(null);
           const parts = e.target.value.split(/[,\sx×]+/).filter(Boolean).map(Number);
           if (parts.length && parts.every((n) => Number.isInteger(n) && n > 0)) {
             setError(null);
@@ -97,8 +114,13 @@ function ShapeInput({ shape, onChange }: { shape: number[]; onChange: (s: number
           {error}
         </small>
       )}
+      {reverted && (
+        <small className="param-reverted" role="status">
+          {reverted}
+        </small>
+      )}
       <small id="input-shape-help" className="param-doc">
-        One sample, without the batch dimension: (features) or (channels, height, width).
+        {hint}
       </small>
     </div>
   );
@@ -118,11 +140,23 @@ export function TrainingPanel(props: Props) {
     catalog.training_fields.map((f) => [f.name, t[f.name]]).filter(([, v]) => v !== undefined),
   );
   const augmentations = t.augmentations ?? [];
+  /**
+   * A loss chosen before any dataset: pick the first dataset for the loss's task, so the
+   * default (regression) data does not make a classification loss an error.
+   */
+  const datasetFor = (loss: Component | null): Partial<Training> => {
+    if (t.dataset || !loss) return {};
+    const task = catalog.losses.find((l) => l.type === loss.type)?.task;
+    const match = catalog.datasets.find((d) => d.task === task);
+    if (!match) return {};
+    props.say(`Dataset set to ${match.kind} to fit ${loss.type}; choose your own under Dataset.`);
+    return { dataset: { kind: match.kind } };
+  };
   return (
     <section className="panel-section training" aria-label="Training">
       <h2>Model and training</h2>
       <ProblemList problems={props.inputProblems} />
-      <ShapeInput shape={props.inputShape} onChange={props.onInputShape} />
+      <ShapeInput shape={props.inputShape} hint={props.inputHint} onChange={props.onInputShape} />
       <ProblemList problems={props.problems} title="Training problems" />
       {training === null ? (
         <>
@@ -175,7 +209,7 @@ export function TrainingPanel(props: Props) {
             defs={catalog.losses}
             value={t.loss}
             noneLabel="auto (by task)"
-            onChange={(loss) => set({ loss: loss ?? undefined })}
+            onChange={(loss) => set({ loss: loss ?? undefined, ...datasetFor(loss) })}
           />
           <ComponentPicker
             label="Optimizer"

@@ -93,6 +93,12 @@ export function docFromSpec(spec: Spec): { doc: Doc; positioned: boolean } {
   };
 }
 
+/** The document of a spec; `source` is the id of the stored model it was opened from. */
+export function openDoc(spec: Spec, source?: string): Doc {
+  const { doc } = docFromSpec(spec);
+  return source ? { ...doc, source } : doc;
+}
+
 /**
  * Block ids in a topological order of the wires (sources first); ties and blocks
  * that no wire reaches are ordered by canvas position, top to bottom, left to right.

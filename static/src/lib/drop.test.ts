@@ -28,3 +28,16 @@ describe("drop targets", () => {
     expect(dropTarget(doc, { x: 900, y: 400 })).toEqual({ kind: "free" });
   });
 });
+
+describe("drop targets along drawn wires", () => {
+  it("follows a wire's route, not the straight line between its blocks", () => {
+    const routes = new Map([["a->far", [{ x: 100, y: 164 }, { x: 100, y: 200 }, { x: 400, y: 200 }, { x: 400, y: 600 }]]]);
+    expect(dropTarget(doc, { x: 405, y: 400 }, new Map(), routes)).toEqual({ kind: "wire", index: 1 });
+    expect(dropTarget(doc, { x: NODE_WIDTH / 2 + 5, y: 400 }, new Map(), routes)).toEqual({ kind: "free" });
+  });
+
+  it("stacks to the right of a block when the layout goes across", () => {
+    const point = { x: NODE_WIDTH + 20, y: 100 + NODE_HEIGHT / 2 };
+    expect(dropTarget(doc, point, new Map(), new Map(), "RIGHT")).toEqual({ kind: "append", after: "a" });
+  });
+});

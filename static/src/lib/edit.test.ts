@@ -8,6 +8,7 @@ import {
   insertOnWire,
   newBlock,
   pasteClip,
+  reconnect,
   removeBlocks,
   renameBlock,
   stackTail,
@@ -160,5 +161,25 @@ describe("wiring, renaming, copy and paste", () => {
     expect(ids).toEqual(["relu_1", "relu_2"]);
     expect(next.wires.at(-1)).toEqual({ source: "relu_1", target: "relu_2" });
     expect(next.blocks.find((b) => b.id === "relu_1")!.position).toEqual({ x: 40, y: STEP + 40 });
+  });
+});
+
+describe("reconnecting a wire", () => {
+  it("moves the source of a merge input and keeps its argument place", () => {
+    const doc: Doc = {
+      ...stack("a", "b"),
+      blocks: [...stack("a", "b").blocks, { id: "sum", type: "Add", params: {}, position: { x: 0, y: 300 } }],
+      wires: [...stack("a", "b").wires, { source: "b", target: "sum" }, { source: "a", target: "sum" }],
+    };
+    const next = reconnect(doc, { source: "b", target: "sum" }, { source: INPUT, target: "sum" }, null);
+    expect(next.wires.filter((w) => w.target === "sum").map((w) => w.source)).toEqual([INPUT, "a"]);
+  });
+
+  it("moves the target end, and refuses a loop", () => {
+    const doc = stack("a", "b", "c");
+    const moved = reconnect(doc, { source: "a", target: "b" }, { source: "a", target: "c" }, 1);
+    expect(moved.wires).toContainEqual({ source: "a", target: "c" });
+    expect(moved.wires).not.toContainEqual({ source: "b", target: "c" }); // c takes one input
+    expect(reconnect(doc, { source: "a", target: "b" }, { source: "c", target: "b" }, 1)).toBe(doc);
   });
 });

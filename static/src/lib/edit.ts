@@ -118,6 +118,23 @@ export function connect(doc: Doc, source: string, target: string, maxInputs: num
   return { ...doc, wires: [...wires, { source, target }] };
 }
 
+/**
+ * Move one end of the wire `old` so it becomes `next`. The wire keeps its place among the
+ * target's inputs when the target stays (so a merge keeps its argument order). Refused like
+ * `connect`.
+ */
+export function reconnect(doc: Doc, old: Wire, next: Wire, maxInputs: number | null): Doc {
+  const index = doc.wires.findIndex((w) => w.source === old.source && w.target === old.target);
+  if (index < 0 || (old.source === next.source && old.target === next.target)) return doc;
+  const without = { ...doc, wires: doc.wires.filter((_, i) => i !== index) };
+  const wired = connect(without, next.source, next.target, maxInputs);
+  if (wired === without) return doc;
+  if (next.target !== old.target) return wired;
+  const wires = wired.wires.filter((w) => !(w.source === next.source && w.target === next.target));
+  wires.splice(Math.min(index, wires.length), 0, { source: next.source, target: next.target });
+  return { ...wired, wires };
+}
+
 export function removeWires(doc: Doc, remove: Wire[]): Doc {
   const key = (w: Wire) => `${w.source}\u0000${w.target}`;
   const gone = new Set(remove.map(key));

@@ -18,6 +18,8 @@ export interface MyModel {
   etag: string;
   /** ISO 8601 time of the last save. */
   savedAt: string;
+  /** The model this one is a fork of. */
+  forkedFrom?: string;
 }
 
 export interface Created {
@@ -179,6 +181,15 @@ export function pageUrl(id: string): string {
   return `/m/${encodeURIComponent(id)}`;
 }
 
+/**
+ * The model of a spec as canonical JSON, without its layout: the canvas lays itself out, so
+ * where the blocks are is not a change of the model.
+ */
+export function modelText(spec: Spec): string {
+  const { layout: _layout, ...model } = spec;
+  return canonicalJson(model);
+}
+
 /** JSON with object keys sorted, so two equal specs give the same text. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v) =>
@@ -212,6 +223,7 @@ function entry(value: unknown): MyModel | null {
     edit_token: v.edit_token,
     etag: typeof v.etag === "string" ? v.etag : "",
     savedAt,
+    ...(typeof v.forkedFrom === "string" && ID.test(v.forkedFrom) ? { forkedFrom: v.forkedFrom } : {}),
   };
 }
 
