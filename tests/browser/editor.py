@@ -46,14 +46,38 @@ def open_tab(page: Page, name: str) -> None:
     page.locator(".side .tabs").get_by_role("tab", name=name).click()
 
 
+def settled(page: Page) -> None:
+    """Wait until the canvas shows the layout of the current model."""
+    expect(page.get_by_test_id("canvas")).to_have_attribute("data-layout", "done")
+
+
 def fit(page: Page) -> None:
+    settled(page)
     page.locator(".toolbar").get_by_role("button", name="Fit view").click()
     page.wait_for_timeout(300)
+
+
+def reveal(page: Page, node_id: str, room: float = 120) -> None:
+    """Scroll the canvas (the mouse wheel pans it) until the node and `room` below it show."""
+    pane = page.locator(".react-flow__pane").bounding_box()
+    assert pane is not None
+    page.mouse.move(pane["x"] + pane["width"] / 2, pane["y"] + pane["height"] / 2)
+    for _ in range(20):
+        box = node(page, node_id).bounding_box()
+        assert box is not None, f"node {node_id} is not on the canvas"
+        below = box["y"] + box["height"] + room - (pane["y"] + pane["height"])
+        above = pane["y"] - box["y"]
+        if below <= 1 and above <= 1:
+            return
+        page.mouse.wheel(0, 2 * below if below > 0 else -2 * (above + room))
+        page.wait_for_timeout(150)
+    raise AssertionError(f"could not scroll {node_id} into view")
 
 
 def drag_under(page: Page, block_type: str, above: str) -> None:
     """Drag a palette block and drop it just below the node `above` (stacks onto it)."""
     fit(page)
+    reveal(page, above)
     box = node(page, above).bounding_box()
     assert box is not None, f"node {above} is not on screen"
     pane = page.locator(".react-flow__pane")

@@ -29,10 +29,17 @@ def share_dialog(page: Page) -> Locator:
     return page.get_by_role("dialog", name="Share this model")
 
 
-def share(page: Page) -> str:
-    """Click Share and return the link the dialog shows (the dialog stays open)."""
+def share(page: Page, description: str | None = None, tags: str | None = None) -> str:
+    """Click Share, describe the model, share it and return the link the dialog shows
+    (the dialog stays open)."""
     toolbar_button(page, "Share").click()
-    field = share_dialog(page).get_by_label("Link")
+    dialog = share_dialog(page)
+    if description is not None:
+        dialog.get_by_label("Description").fill(description)
+    if tags is not None:
+        dialog.get_by_label("Tags").fill(tags)
+    dialog.get_by_role("button", name="Share", exact=True).click()
+    field = dialog.get_by_label("Link")
     expect(field).to_have_value(LINK)
     return field.input_value()
 
@@ -99,10 +106,12 @@ def test_share_update_fork_and_delete(page: Page, server: str, tmp_path: Path) -
     load_example(page)
     expect(toolbar_button(page, "Fork")).to_be_disabled()  # not a stored model yet
 
-    # Share: a new model, its link selected in the dialog and copied.
-    url = share(page)
+    # Share: described and tagged in the dialog, a new model, its link selected and copied.
+    url = share(page, description="Digits, by an MLP.", tags="digits,  mlp, digits, ")
     assert url.startswith(f"{server}/m/")
     first = model_id(url)
+    assert stored(server, first)["spec"]["description"] == "Digits, by an MLP."
+    assert stored(server, first)["spec"]["tags"] == ["digits", "mlp"]
     field = share_dialog(page).get_by_label("Link")
     expect(field).to_be_focused()
     selected = field.evaluate("f => f.value.slice(f.selectionStart, f.selectionEnd)")
@@ -149,6 +158,8 @@ def test_share_update_fork_and_delete(page: Page, server: str, tmp_path: Path) -
     row = dialog.locator(f"li[data-model-id='{fork}']")
     expect(row.get_by_role("link", name="Digits MLP")).to_have_attribute("href", f"/m/{fork}")
     expect(row.locator(".badge")).to_have_text("open")  # the model in the editor
+    expect(row.locator(".forked-from")).to_have_text(f"forked from {first}")
+    expect(row.locator(".forked-from a")).to_have_attribute("href", f"/m/{first}")
 
     # Share now updates the fork, not the original.
     page.keyboard.press("Escape")
@@ -294,6 +305,7 @@ def test_a_newer_save_is_not_overwritten(page: Page, server: str) -> None:
     wait_valid(page)
     toolbar_button(page, "Share").click()
     dialog = share_dialog(page)
+    dialog.get_by_role("button", name="Share", exact=True).click()
     expect(dialog.get_by_role("alert")).to_have_text(
         "Someone saved a newer version: reload or save as a copy."
     )
