@@ -1,7 +1,7 @@
 import { MiniMap } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { BlockPanel } from "./components/BlockPanel";
-import { Canvas } from "./components/Canvas";
+import { Canvas, type SelectionChange } from "./components/Canvas";
 import { CodePanel } from "./components/CodePanel";
 import { HelpDialog } from "./components/HelpDialog";
 import { MyModelsDialog } from "./components/MyModelsDialog";
@@ -83,6 +83,8 @@ export function App() {
   const [message, setMessage] = useState<string | null>(null);
   const [fitRequest, setFitRequest] = useState(1);
   const [relayoutRequest, setRelayoutRequest] = useState(0);
+  const [revealRequest, setRevealRequest] = useState<{ ids: string[]; n: number }>({ ids: [], n: 0 });
+  const reveal = useCallback((ids: string[]) => setRevealRequest((r) => ({ ids, n: r.n + 1 })), []);
   const { prefs, toggle, setDirection } = useViewPrefs();
   const clip = useRef<Clip | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
@@ -146,12 +148,15 @@ export function App() {
     });
   }, []);
 
-  const select = useCallback((nodes: Set<string>, wires: Set<string>) => {
-    setSelection(nodes);
-    setWireSelection(wires);
-    const blocks = [...nodes].filter((id) => id !== INPUT);
-    if (blocks.length === 1) setTab((t) => (t === "code" ? t : "block"));
+  const select = useCallback((change: SelectionChange) => {
+    if (change.nodes) setSelection(change.nodes);
+    if (change.wires) setWireSelection(change.wires);
   }, []);
+  // One block selected: its panel shows (unless the code is being read).
+  useEffect(() => {
+    const blocks = [...selection].filter((id) => id !== INPUT);
+    if (blocks.length === 1) setTab((t) => (t === "code" ? t : "block"));
+  }, [selection]);
 
   const fit = useCallback(() => setFitRequest((n) => n + 1), []);
 
@@ -179,11 +184,15 @@ export function App() {
     return () => window.clearTimeout(timer);
   }, [spec, draftSource]);
 
-  const selectNew = useCallback((id: string) => {
-    setSelection(new Set([id]));
-    setWireSelection(new Set());
-    setTab((t) => (t === "code" ? t : "block"));
-  }, []);
+  const selectNew = useCallback(
+    (id: string) => {
+      setSelection(new Set([id]));
+      setWireSelection(new Set());
+      setTab((t) => (t === "code" ? t : "block"));
+      reveal([id]);
+    },
+    [reveal],
+  );
 
   /** Stack a new block under the selected block (or the end of the stack), and select it. */
   const addBlock = useCallback(
@@ -274,6 +283,7 @@ export function App() {
         const pasted = pasteClip(doc, clip.current, { x: 40, y: 40 });
         change(pasted.doc);
         setSelection(new Set(pasted.ids));
+        reveal(pasted.ids);
       },
     },
     { keys: ["mod+a"], what: "select every block", run: () => setSelection(new Set(doc.blocks.map((b) => b.id))) },
@@ -375,10 +385,12 @@ export function App() {
           wireSelection={wireSelection}
           direction={prefs.direction}
           onSelect={select}
+          onOpenBlock={(id) => id !== INPUT && setTab((t) => (t === "code" ? t : "block"))}
           onChange={change}
           onArranged={arranged}
           relayoutRequest={relayoutRequest}
           fitRequest={fitRequest}
+          revealRequest={revealRequest}
           onDropBlock={dropBlock}
           onDropFile={openFile}
           say={say}

@@ -8,6 +8,10 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
+from tests.conftest import ROOT
+
+EXAMPLES = ROOT / "examples"
+
 # LeNet-5 for 1x28x28 images as in the d2l chapter, with ReLU and max pooling:
 # (type, params set in the panel). 61,706 parameters.
 LENET: list[tuple[str, dict[str, str]]] = [
@@ -46,9 +50,20 @@ def open_tab(page: Page, name: str) -> None:
     page.locator(".side .tabs").get_by_role("tab", name=name).click()
 
 
+FRAMES = "new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
 def settled(page: Page) -> None:
-    """Wait until the canvas shows the layout of the current model."""
-    expect(page.get_by_test_id("canvas")).to_have_attribute("data-layout", "done")
+    """Wait until the model is checked and the canvas shows its layout, and stays so for a
+    couple of frames (blocks resized by the check's answer are laid out again)."""
+    expect(page.get_by_test_id("validity")).not_to_have_text("checking…")
+    canvas = page.get_by_test_id("canvas")
+    for _ in range(20):
+        expect(canvas).to_have_attribute("data-layout", "done")
+        page.evaluate(FRAMES)
+        if canvas.get_attribute("data-layout") == "done":
+            return
+    raise AssertionError("the layout does not settle")
 
 
 def fit(page: Page) -> None:
@@ -91,6 +106,8 @@ def drag_under(page: Page, block_type: str, above: str) -> None:
 
 
 def select(page: Page, node_id: str) -> None:
+    settled(page)
+    reveal(page, node_id, room=0)
     node(page, node_id).click()
     expect(page.locator("#block-id")).to_have_value(node_id)
 
@@ -117,4 +134,70 @@ def download(page: Page, button: str, folder: Path) -> Path:
 
 
 def saved_spec(page: Page, folder: Path) -> dict[str, Any]:
+    settled(page)
     return json.loads(download(page, "Save JSON", folder).read_text())
+
+
+# What the canvas shows, measured from the DOM: the screen boxes of the blocks, and
+# points every few pixels along each drawn wire (its path, in screen coordinates).
+GEOMETRY_JS = """
+() => {
+  const boxes = [...document.querySelectorAll('.react-flow__node')].map((n) => {
+    const r = n.getBoundingClientRect();
+    return { id: n.dataset.id, x: r.x, y: r.y, w: r.width, h: r.height };
+  });
+  const wires = [...document.querySelectorAll('.react-flow__edge')].map((e) => {
+    const path = e.querySelector('path.react-flow__edge-path');
+    const ctm = path.getScreenCTM();
+    const length = path.getTotalLength();
+    const points = [];
+    for (let t = 0; t <= length; t += 3) {
+      const p = path.getPointAtLength(t);
+      const q = new DOMPoint(p.x, p.y).matrixTransform(ctm);
+      points.push([q.x, q.y]);
+    }
+    return { id: e.dataset.id, points };
+  });
+  return { boxes, wires };
+}
+"""
+
+
+def canvas_geometry(page: Page) -> dict[str, Any]:
+    settled(page)
+    return page.evaluate(GEOMETRY_JS)
+
+
+def layout_faults(page: Page) -> list[str]:
+    """Blocks that overlap, and wires that pass under a block (other than at their ends)."""
+    geometry = canvas_geometry(page)
+    boxes = geometry["boxes"]
+    faults = []
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            if (
+                a["x"] < b["x"] + b["w"]
+                and b["x"] < a["x"] + a["w"]
+                and a["y"] < b["y"] + b["h"]
+                and b["y"] < a["y"] + a["h"]
+            ):
+                faults.append(f"{a['id']} overlaps {b['id']}")
+    margin = 2.0
+    for wire in geometry["wires"]:
+        for box in boxes:
+            inside = [
+                (x, y)
+                for x, y in wire["points"][2:-2]  # the ends touch their blocks
+                if box["x"] + margin < x < box["x"] + box["w"] - margin
+                and box["y"] + margin < y < box["y"] + box["h"] - margin
+            ]
+            if inside:
+                faults.append(f"wire {wire['id']} passes under {box['id']} at {inside[0]}")
+    return faults
+
+
+def load_example(page: Page, name: str) -> None:
+    page.get_by_label("Start from an example").select_option(name)
+    title = json.loads((EXAMPLES / f"{name}.json").read_text())["name"]
+    expect(page.get_by_label("Model name")).to_have_value(title)
+    settled(page)

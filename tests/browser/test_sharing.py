@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,8 +11,7 @@ import pytest
 import requests
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
-from tests.conftest import ROOT
-
+from . import editor
 from .editor import saved_spec, select, set_params, total_params, wait_valid
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -66,9 +64,7 @@ def stored(server: str, id_: str) -> dict[str, Any]:
 
 
 def load_example(page: Page, name: str = "digits-mlp") -> None:
-    page.get_by_label("Start from an example").select_option(name)
-    title = json.loads((ROOT / "examples" / f"{name}.json").read_text())["name"]
-    expect(page.get_by_label("Model name")).to_have_value(title)
+    editor.load_example(page, name)
     wait_valid(page)
 
 

@@ -44,15 +44,38 @@ interface Props {
   selection: Set<string>;
   wireSelection: Set<string>;
   direction: Direction;
-  onSelect: (nodes: Set<string>, wires: Set<string>) => void;
+  /** Change the selected blocks or wires, from what they are now. */
+  onSelect: (change: SelectionChange) => void;
+  /** A block was clicked (selected or not): show its panel. */
+  onOpenBlock: (id: string) => void;
   onChange: (doc: Doc, key?: string) => void;
   onArranged: (positions: Map<string, XY>) => void;
   /** Bumped to ask for a fresh layout (the Auto-layout command) and for fitting the view. */
   relayoutRequest: number;
   fitRequest: number;
+  /** Blocks just added: scrolled into view once the layout has placed them. */
+  revealRequest: { ids: string[]; n: number };
   onDropBlock: (type: string, point: XY, sizes: Sizes, routes: Map<string, XY[]>) => void;
   onDropFile: (file: File) => void;
   say: (text: string) => void;
+}
+
+type Update = (current: Set<string>) => Set<string>;
+export interface SelectionChange {
+  nodes?: Update;
+  wires?: Update;
+}
+
+/** Selection changes reported by React Flow, applied to a set of ids. */
+function applySelects(changes: { id: string; selected: boolean }[]): Update {
+  return (current) => {
+    const next = new Set(current);
+    for (const change of changes) {
+      if (change.selected) next.add(change.id);
+      else next.delete(change.id);
+    }
+    return next;
+  };
 }
 
 /** The node under a screen point (a dropped wire's end), if any. */
@@ -140,13 +163,32 @@ export function Canvas(props: Props) {
     return all ? measured : null;
   }, [nodes, doc.blocks]);
 
+  // A new layout keeps the block being worked on where it is on screen: the view follows it.
+  const latest = useRef({ doc, selection });
+  latest.current = { doc, selection };
+  const { onArranged } = props;
+  const arranged = useCallback(
+    (positions: Map<string, XY>) => {
+      const { doc: before, selection: chosen } = latest.current;
+      const place = (id: string) => (id === INPUT ? before.inputPosition : before.blocks.find((b) => b.id === id)?.position);
+      const anchor = [...chosen, INPUT].find((id) => positions.has(id) && place(id) !== undefined);
+      const from = anchor !== undefined ? place(anchor) : undefined;
+      const to = anchor !== undefined ? positions.get(anchor) : undefined;
+      if (from && to && (from.x !== to.x || from.y !== to.y)) {
+        const { x, y, zoom } = flow.getViewport();
+        void flow.setViewport({ x: x - (to.x - from.x) * zoom, y: y - (to.y - from.y) * zoom, zoom });
+      }
+      onArranged(positions);
+    },
+    [flow, onArranged],
+  );
   const layout = useAutoLayout({
     doc,
     sizes,
     direction,
     defs,
     paused: dragging,
-    onArranged: props.onArranged,
+    onArranged: arranged,
     onError: props.say,
   });
   const { relayout, settled } = layout;
@@ -175,6 +217,30 @@ export function Canvas(props: Props) {
       { duration: 150 },
     );
   }, [settled, props.fitRequest, flow]);
+
+  // New blocks come into view (the zoom stays): the canvas pans just enough.
+  const revealed = useRef(0);
+  const { revealRequest } = props;
+  useEffect(() => {
+    if (!settled || revealed.current === revealRequest.n || !container.current) return;
+    revealed.current = revealRequest.n;
+    const shown = flow.getNodes().filter((n) => revealRequest.ids.includes(n.id));
+    if (!shown.length) return;
+    const bounds = flow.getNodesBounds(shown);
+    const { x, y, zoom } = flow.getViewport();
+    const { width, height } = container.current.getBoundingClientRect();
+    const shift = (start: number, size: number, offset: number, space: number) => {
+      const from = start * zoom + offset;
+      const to = from + size * zoom;
+      if (from >= FIT_PADDING && to <= space - FIT_PADDING) return offset;
+      if (size * zoom > space - 2 * FIT_PADDING || from < FIT_PADDING) return offset + FIT_PADDING - from;
+      return offset - (to - (space - FIT_PADDING));
+    };
+    void flow.setViewport(
+      { x: shift(bounds.x, bounds.width, x, width), y: shift(bounds.y, bounds.height, y, height), zoom },
+      { duration: 150 },
+    );
+  }, [settled, revealRequest, flow]);
 
   const routes = layout.arrangement?.routes;
   const edges: WireEdge[] = useMemo(() => {
@@ -207,6 +273,8 @@ export function Canvas(props: Props) {
         target: wire.target,
         targetHandle: slot?.handle,
         selected: wireSelection.has(id),
+        // Only a selected wire's ends can be dragged, so they never catch clicks meant for others.
+        reconnectable: wireSelection.has(id),
         markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
         ariaLabel: `wire from ${wire.source} to ${wire.target}`,
         data: {
@@ -215,24 +283,17 @@ export function Canvas(props: Props) {
           problem: problemWires.has(id),
           onDelete: (edgeId: string) => {
             onChange(removeWires(doc, doc.wires.filter((w) => wireId(w) === edgeId)));
-            onSelect(selection, new Set());
+            onSelect({ wires: () => new Set() });
           },
         },
       };
     });
-  }, [doc, defs, placed, props.edgeWires, wireSelection, nodes, layout.arrangement, routes, onChange, onSelect, selection]);
+  }, [doc, defs, placed, props.edgeWires, wireSelection, nodes, layout.arrangement, routes, onChange, onSelect]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange[]) => {
       const selects = changes.filter((c) => c.type === "select");
-      if (selects.length) {
-        const next = new Set(selection);
-        for (const change of selects) {
-          if (change.selected) next.add(change.id);
-          else next.delete(change.id);
-        }
-        onSelect(next, wireSelection);
-      }
+      if (selects.length) onSelect({ nodes: applySelects(selects) });
       const rest = changes.filter((c) => c.type !== "select" && c.type !== "remove");
       if (!rest.length) return;
       const moving = rest.some((c) => c.type === "position" && c.dragging);
@@ -259,21 +320,15 @@ export function Canvas(props: Props) {
         return updated;
       });
     },
-    [doc, onChange, onSelect, selection, wireSelection],
+    [doc, onChange, onSelect],
   );
 
   const onEdgesChange = useCallback(
     (changes: EdgeChange[]) => {
       const selects = changes.filter((c) => c.type === "select");
-      if (!selects.length) return;
-      const next = new Set(wireSelection);
-      for (const change of selects) {
-        if (change.selected) next.add(change.id);
-        else next.delete(change.id);
-      }
-      onSelect(selection, next);
+      if (selects.length) onSelect({ wires: applySelects(selects) });
     },
-    [onSelect, selection, wireSelection],
+    [onSelect],
   );
 
   const wire = useCallback(
@@ -306,17 +361,34 @@ export function Canvas(props: Props) {
     [wire],
   );
 
-  const reconnecting = useRef(false);
-  const onReconnect = useCallback(
-    (old: WireEdge, c: Connection) => {
-      reconnecting.current = false;
-      if (!c.source || !c.target) return;
-      const def = defs.get(doc.blocks.find((b) => b.id === c.target)?.type ?? "");
-      const next = reconnect(doc, { source: old.source, target: old.target }, { source: c.source, target: c.target }, def ? def.max_inputs : 1);
+  const rewire = useCallback(
+    (old: WireEdge, source: string, target: string) => {
+      const def = defs.get(doc.blocks.find((b) => b.id === target)?.type ?? "");
+      const next = reconnect(doc, { source: old.source, target: old.target }, { source, target }, def ? def.max_inputs : 1);
       if (next === doc) props.say("That wire cannot go there: it would repeat a wire or close a loop.");
       else onChange(next);
     },
     [doc, defs, onChange, props],
+  );
+
+  const onReconnect = useCallback(
+    (old: WireEdge, c: Connection) => {
+      if (c.source && c.target) rewire(old, c.source, c.target);
+    },
+    [rewire],
+  );
+
+  /** A wire's end let go on a block (not on a handle) moves there all the same. */
+  const onReconnectEnd = useCallback(
+    (event: MouseEvent | TouchEvent, old: WireEdge, fixed: "source" | "target", state: FinalConnectionState) => {
+      if (state.isValid) return;
+      const { x, y } = pointOf(event);
+      const other = nodeAt(x, y);
+      if (!other) return;
+      if (fixed === "source") rewire(old, old.source, other);
+      else rewire(old, other, old.target);
+    },
+    [rewire],
   );
 
   const onDragOver = useCallback((event: DragEvent) => {
@@ -355,12 +427,14 @@ export function Canvas(props: Props) {
         nodeTypes={nodeTypes}
         edgeTypes={edgeTypes}
         onNodesChange={onNodesChange}
+        onNodeClick={(_, clicked) => props.onOpenBlock(clicked.id)}
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
         onConnectEnd={onConnectEnd}
         onReconnect={onReconnect}
+        onReconnectEnd={onReconnectEnd}
         edgesReconnectable
-        reconnectRadius={14}
+        reconnectRadius={10}
         connectionRadius={CONNECTION_RADIUS}
         deleteKeyCode={null}
         multiSelectionKeyCode={["Shift", "Meta", "Control"]}

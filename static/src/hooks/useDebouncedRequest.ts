@@ -17,29 +17,22 @@ export function useDebouncedRequest<T>(
   run: (signal: AbortSignal) => Promise<T>,
   { delay, enabled = true, onError }: Options,
 ): { result: T | null; pending: boolean } {
-  const [result, setResult] = useState<T | null>(null);
-  const [pending, setPending] = useState(false);
+  const [answered, setAnswered] = useState<{ key: string | null; result: T | null }>({ key: null, result: null });
   const latest = useRef({ run, onError });
   latest.current = { run, onError };
 
   useEffect(() => {
-    if (!enabled) {
-      setPending(false);
-      return;
-    }
+    if (!enabled) return;
     const controller = new AbortController();
-    setPending(true);
     const timer = window.setTimeout(() => {
       latest.current
         .run(controller.signal)
-        .then((answer) => {
-          if (controller.signal.aborted) return;
-          setResult(answer);
-          setPending(false);
+        .then((result) => {
+          if (!controller.signal.aborted) setAnswered({ key, result });
         })
         .catch((error: Error) => {
           if (controller.signal.aborted) return;
-          setPending(false);
+          setAnswered((a) => ({ ...a, key }));
           latest.current.onError?.(error);
         });
     }, delay);
@@ -49,5 +42,6 @@ export function useDebouncedRequest<T>(
     };
   }, [key, enabled, delay]);
 
-  return { result, pending };
+  // Pending from the moment the key changes, so an old answer is never taken for the new key.
+  return { result: answered.result, pending: enabled && answered.key !== key };
 }

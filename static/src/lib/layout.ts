@@ -30,7 +30,7 @@ export interface Arrangement {
 export const LAYOUT_OPTIONS: Record<string, string> = {
   "elk.algorithm": "layered",
   "elk.edgeRouting": "ORTHOGONAL",
-  "elk.layered.spacing.nodeNodeBetweenLayers": "48",
+  "elk.layered.spacing.nodeNodeBetweenLayers": "56",
   "elk.spacing.nodeNode": "40",
   "elk.spacing.edgeNode": "24",
   "elk.spacing.edgeEdge": "16",
