@@ -13,7 +13,6 @@ row below its deepest input (longest path from `input`), branches side by side.
 
 from __future__ import annotations
 
-import heapq
 import logging
 import math
 import re
@@ -28,11 +27,24 @@ from codegen.registry import BLOCKS
 from codegen.registry.base import fmt_shape
 from codegen.spec import MAX_NODES as SPEC_MAX_NODES
 
+from .graph_layout import (
+    GAP_X,
+    GAP_Y,
+    Direction,
+    Router,
+    Size,
+    direction,
+    neighbours,
+    positions,
+    rects,
+    topological_order,
+)
+
 log = logging.getLogger(__name__)
 
 INPUT = "input"
-NODE_W, NODE_H = 200, 64
-GAP_X, GAP_Y = 40, 44
+NODE_W, NODE_H = 200, 64  # a block's width on the editor's canvas; a thumbnail box's height
+BOX_H, LINE_H = 46, 14  # a block with no parameter line, and each line more
 PAD = 16
 MAX_NODES = SPEC_MAX_NODES  # no stored spec has more
 MAX_EDGES = 4 * MAX_NODES
@@ -187,92 +199,16 @@ def read_graph(data: Any) -> Graph:
 # positions
 
 
-def _neighbours(graph: Graph) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    inputs: dict[str, list[str]] = {b.id: [] for b in graph.boxes}
-    outputs: dict[str, list[str]] = {b.id: [] for b in graph.boxes}
-    for source, target in graph.edges:
-        inputs[target].append(source)
-        outputs[source].append(target)
-    return inputs, outputs
-
-
-def _order(graph: Graph, inputs: dict[str, list[str]], outputs: dict[str, list[str]]) -> list[str]:
-    """Topological order, stable in spec order; nodes on or after a cycle come last."""
-    index = {b.id: k for k, b in enumerate(graph.boxes)}
-    pending = {node: len(sources) for node, sources in inputs.items()}
-    ready = [index[node] for node, count in pending.items() if count == 0]
-    heapq.heapify(ready)
-    order: list[str] = []
-    while ready:
-        node = graph.boxes[heapq.heappop(ready)].id
-        order.append(node)
-        for target in outputs[node]:
-            pending[target] -= 1
-            if pending[target] == 0:
-                heapq.heappush(ready, index[target])
-    placed = set(order)
-    return order + [b.id for b in graph.boxes if b.id not in placed]
-
-
-def _depths(order: list[str], inputs: dict[str, list[str]]) -> dict[str, int]:
-    """Longest-path depth from the roots (inputs not placed yet, i.e. loops, are ignored)."""
-    depth: dict[str, int] = {}
-    for node in order:
-        depth[node] = 1 + max((depth[s] for s in inputs[node] if s in depth), default=-1)
-    return depth
-
-
-def _rows(order: list[str], depth: dict[str, int], inputs: dict[str, list[str]]) -> list[list[str]]:
-    """Nodes by depth, each row sorted by the mean slot of its inputs (fewer crossings)."""
-    rows: list[list[str]] = [[] for _ in range(max(depth.values(), default=0) + 1)]
-    for node in order:
-        rows[depth[node]].append(node)
-    slot: dict[str, float] = {}
-    for row in rows:
-
-        def key(item: tuple[int, str]) -> float:
-            above = [slot[s] for s in inputs[item[1]] if s in slot]
-            return sum(above) / len(above) if above else float(item[0])
-
-        row[:] = [node for _, node in sorted(enumerate(row), key=key)]
-        offset = (len(row) - 1) / 2
-        slot.update({node: k - offset for k, node in enumerate(row)})
-    return rows
-
-
-def layered_positions(graph: Graph, height: float = NODE_H) -> dict[str, tuple[float, float]]:
-    """Top-left corners: one row per depth, each row centred on x = 0."""
-    inputs, outputs = _neighbours(graph)
-    order = _order(graph, inputs, outputs)
-    positions: dict[str, tuple[float, float]] = {}
-    for depth, row in enumerate(_rows(order, _depths(order, inputs), inputs)):
-        offset = (len(row) - 1) / 2
-        for k, node in enumerate(row):
-            x = (k - offset) * (NODE_W + GAP_X) - NODE_W / 2
-            positions[node] = (x, depth * (height + GAP_Y))
-    return positions
-
-
-def positions(graph: Graph, height: float = NODE_H) -> dict[str, tuple[float, float]]:
-    """The spec's layout if it places every node (input optional), else a layered one."""
-    nodes = [b.id for b in graph.boxes[1:]]
-    if not nodes or not all(node in graph.layout for node in nodes):
-        return layered_positions(graph, height)
-    placed = {node: graph.layout[node] for node in nodes}
-    if INPUT in graph.layout:
-        placed[INPUT] = graph.layout[INPUT]
-    else:  # above the first layer it feeds (or above everything)
-        fed = [placed[t] for s, t in graph.edges if s == INPUT] or list(placed.values())
-        placed[INPUT] = (min(x for x, _ in fed), min(y for _, y in fed) - height - GAP_Y)
-    return placed
+def _ids(graph: Graph) -> list[str]:
+    return [b.id for b in graph.boxes]
 
 
 def _keep_first(graph: Graph, limit: int) -> Graph:
     """The first `limit` boxes in drawing order (rows from the top), for thumbnails."""
     if len(graph.boxes) <= limit:
         return graph
-    inputs, outputs = _neighbours(graph)
-    kept = set(_order(graph, inputs, outputs)[:limit])
+    ids = _ids(graph)
+    kept = set(topological_order(ids, *neighbours(ids, graph.edges))[:limit])
     boxes = [b for b in graph.boxes if b.id in kept]
     edges = [(s, t) for s, t in graph.edges if s in kept and t in kept]
     return Graph(
@@ -308,42 +244,48 @@ def node_facts(analysis: Analysis | None) -> dict[str, Facts]:
 
 @dataclass
 class Drawing:
-    """A graph with a position (top-left corner) for each box, all boxes one height."""
+    """A graph with a position (top-left corner) and a size for each box."""
 
     graph: Graph
     place: dict[str, Point]
-    height: float = NODE_H
-    lanes: int = 0  # edges routed around boxes so far, each one a little further out
+    sizes: dict[str, Size]
 
-    def bottom(self, node: str, k: int, n: int) -> Point:
-        x, y = self.place[node]
-        return x + NODE_W * (k + 1) / (n + 1), y + self.height
+    def __post_init__(self) -> None:
+        self.boxes = rects(self.place, self.sizes)
+        self.flow: Direction = direction(self._edges(), self.boxes)
 
-    def top(self, node: str, k: int, n: int) -> Point:
-        x, y = self.place[node]
-        return x + NODE_W * (k + 1) / (n + 1), y
+    def _edges(self) -> list[tuple[str, str]]:
+        return [(s, t) for s, t in self.graph.edges if s in self.place and t in self.place]
 
-    def blocking(self, start: Point, end: Point, ends: tuple[str, str]) -> list[Point]:
-        """Boxes (other than the edge's own) that a straight edge would cross."""
-        left, right = min(start[0], end[0]) - 8, max(start[0], end[0]) + 8
-        low, high = min(start[1], end[1]), max(start[1], end[1])
-        return [
-            (x, y)
-            for node, (x, y) in self.place.items()
-            if node not in ends
-            and y < high
-            and y + self.height > low
-            and x < right
-            and x + NODE_W > left
-        ]
+    def port(self, node: str, k: int, n: int, outgoing: bool) -> Point:
+        """The k-th of n wire ends on the node's outgoing or incoming side."""
+        r = self.boxes[node]
+        share = (k + 1) / (n + 1)
+        if self.flow == "RIGHT":
+            return (r.right if outgoing else r.x), r.y + r.h * share
+        return r.x + r.w * share, (r.bottom if outgoing else r.y)
 
-    def view_box(self, below: float) -> tuple[float, float, float, float]:
-        xs = [x for x, _ in self.place.values()] or [0.0]
-        ys = [y for _, y in self.place.values()] or [0.0]
-        left = min(xs) - PAD - 12 * min(self.lanes, 20)
-        right = max(xs) + NODE_W + PAD + 12 * min(self.lanes, 20)
-        top, bottom = min(ys) - PAD, max(ys) + self.height + below + PAD
-        return left, top, right - left, bottom - top
+    def routes(self) -> list[tuple[str, str, list[Point]]]:
+        """Each wire as points, from its source to its target."""
+        inputs, outputs = neighbours(self.place, self._edges())
+        router = Router(self.boxes, self.flow)
+        wires = []
+        for source, target in self._edges():
+            out, into = outputs[source], inputs[target]
+            start = self.port(source, out.index(target), len(out), outgoing=True)
+            end = self.port(target, into.index(source), len(into), outgoing=False)
+            wires.append((source, target, router.route(start, end, (source, target))))
+        return wires
+
+    def view_box(self, extra: Iterable[Point] = ()) -> tuple[float, float, float, float]:
+        xs = [r.x for r in self.boxes.values()] + [r.right for r in self.boxes.values()]
+        ys = [r.y for r in self.boxes.values()] + [r.bottom for r in self.boxes.values()]
+        for x, y in extra:
+            xs.append(x)
+            ys.append(y)
+        xs, ys = xs or [0.0], ys or [0.0]
+        left, top = min(xs) - PAD, min(ys) - PAD
+        return left, top, max(xs) + PAD - left, max(ys) + PAD - top
 
 
 def xml_text(text: str) -> str:
@@ -397,49 +339,52 @@ def _wrap(text: str, width: int, lines: int) -> list[str]:
     return [_shorten(line, width) for line in out]
 
 
-def _edge_path(drawing: Drawing, start: Point, end: Point, ends: tuple[str, str]) -> str:
-    """A curve from `start` down to `end`, around the boxes in between (on the freer side)."""
-    (sx, sy), (tx, ty) = start, end
-    bend = max(24.0, abs(ty - sy) / 2)
-    blocked = drawing.blocking(start, end, ends) if ty > sy + drawing.height else []
-    if not blocked:
-        return (
-            f"M{_num(sx)} {_num(sy)} C{_num(sx)} {_num(sy + bend)} {_num(tx)} "
-            f"{_num(ty - bend)} {_num(tx)} {_num(ty)}"
-        )
-    drawing.lanes += 1
-    lane = 16 + 12 * min(drawing.lanes, 20)
-    centre = sum(x for x, _ in blocked) / len(blocked) + NODE_W / 2
-    if (sx + tx) / 2 >= centre:
-        side = max(x for x, _ in blocked) + NODE_W + lane
-    else:
-        side = min(x for x, _ in blocked) - lane
-    down, up = sy + GAP_Y / 2, ty - GAP_Y / 2
+CORNER, ARROW = 6.0, 7.0
+
+
+def _towards(a: Point, b: Point, distance: float) -> Point:
+    length = math.hypot(b[0] - a[0], b[1] - a[1]) or 1.0
+    return a[0] + (b[0] - a[0]) * distance / length, a[1] + (b[1] - a[1]) * distance / length
+
+
+def _rounded(points: list[Point]) -> str:
+    """An orthogonal polyline with rounded corners, as the editor draws wires."""
+    d = f"M{_num(points[0][0])} {_num(points[0][1])}"
+    for a, b, c in zip(points, points[1:], points[2:], strict=False):
+        r = min(CORNER, math.dist(a, b) / 2, math.dist(b, c) / 2)
+        (px, py), (qx, qy) = _towards(b, a, r), _towards(b, c, r)
+        d += f" L{_num(px)} {_num(py)} Q{_num(b[0])} {_num(b[1])} {_num(qx)} {_num(qy)}"
+    return d + f" L{_num(points[-1][0])} {_num(points[-1][1])}"
+
+
+def _wire_svg(points: list[Point]) -> str:
+    """A wire and its arrowhead, which ends on the target's border."""
+    end, before = points[-1], points[-2]
+    tip_base = _towards(end, before, ARROW)
+    line = [*points[:-1], tip_base]
+    dx, dy = (end[0] - tip_base[0]) / ARROW, (end[1] - tip_base[1]) / ARROW
+    left = (tip_base[0] - dy * 5, tip_base[1] + dx * 5)
+    right = (tip_base[0] + dy * 5, tip_base[1] - dx * 5)
+    corners = " ".join(f"{_num(x)},{_num(y)}" for x, y in (left, right, end))
     return (
-        f"M{_num(sx)} {_num(sy)} C{_num(sx)} {_num(down)} {_num(side)} {_num(sy)} "
-        f"{_num(side)} {_num(down)} V{_num(up)} C{_num(side)} {_num(ty)} {_num(tx)} "
-        f"{_num(up)} {_num(tx)} {_num(ty)}"
+        f'<path d="{_rounded(line)}" fill="none" stroke="{EDGE}" stroke-width="1.5"/>'
+        f'<polygon points="{corners}" fill="{EDGE}"/>'
     )
 
 
-def _edges_svg(drawing: Drawing, arrows: bool) -> Iterable[str]:
-    inputs, outputs = _neighbours(drawing.graph)
-    for source, target in drawing.graph.edges:
-        if source not in drawing.place or target not in drawing.place:
-            continue
+def _lines_svg(drawing: Drawing) -> Iterable[str]:
+    """Straight lines between the boxes, which stay readable when a thumbnail is folded."""
+    inputs, outputs = neighbours(drawing.place, drawing._edges())
+    for source, target in drawing._edges():
         out, into = outputs[source], inputs[target]
-        start = drawing.bottom(source, out.index(target), len(out))
-        tx, ty = drawing.top(target, into.index(source), len(into))
-        if arrows:
-            path = _edge_path(drawing, start, (tx, ty - 7), (source, target))
-        else:  # thumbnails: straight lines, which stay readable when folded
-            path = f"M{_num(start[0])} {_num(start[1])} L{_num(tx)} {_num(ty)}"
-        yield f'<path d="{path}" fill="none" stroke="{EDGE}" stroke-width="1.5"/>'
-        if arrows:
-            yield (
-                f'<polygon points="{_num(tx - 5)},{_num(ty - 7)} {_num(tx + 5)},{_num(ty - 7)} '
-                f'{_num(tx)},{_num(ty)}" fill="{EDGE}"/>'
-            )
+        (sx, sy), (tx, ty) = (
+            drawing.port(source, out.index(target), len(out), outgoing=True),
+            drawing.port(target, into.index(source), len(into), outgoing=False),
+        )
+        yield (
+            f'<path d="M{_num(sx)} {_num(sy)} L{_num(tx)} {_num(ty)}" fill="none" '
+            f'stroke="{EDGE}" stroke-width="1.5"/>'
+        )
 
 
 def _bar(x: float, y: float, colour: str) -> str:
@@ -473,13 +418,25 @@ PARAM_CHARS = 34
 
 def _param_lines(box: Box, facts: Facts | None) -> list[str]:
     if box.id == INPUT:
-        return ["sample shape"]
+        return []
     return _wrap(key_params(box, facts.params if facts else None), PARAM_CHARS, 2)
 
 
+def _lines(graph: Graph, box: Box, facts: Facts | None) -> list[tuple[str, str]]:
+    """The lines between a block's title and its foot: key parameters, "model output"."""
+    lines = [("param", line) for line in _param_lines(box, facts)]
+    return lines + ([("output", "model output")] if box.id == graph.output else [])
+
+
+def box_size(graph: Graph, box: Box, facts: Facts | None) -> Size:
+    """As tall as the block on the editor's canvas: a line more for each line of text."""
+    return NODE_W, BOX_H + LINE_H * len(_lines(graph, box, facts))
+
+
 def _box_svg(drawing: Drawing, box: Box, facts: Facts | None) -> str:
-    graph, height = drawing.graph, drawing.height
+    graph = drawing.graph
     x, y = drawing.place[box.id]
+    height = drawing.sizes[box.id][1]
     is_input, is_output = box.id == INPUT, box.id == graph.output
     title = f"{box.type} {box.id}" + (f" ({box.label})" if box.label else "")
     type_text = _shorten(box.type, 20)
@@ -495,8 +452,11 @@ def _box_svg(drawing: Drawing, box: Box, facts: Facts | None) -> str:
         _text_el(x + NODE_W - 8, y + 21, _shorten(box.label or box.id, room), anchor="end",
                  colour=MUTED),  # fmt: skip
     ]
-    for k, line in enumerate(_param_lines(box, facts)):
-        parts.append(_text_el(x + 8, y + 37 + 14 * k, line, size=10.5, colour="#444c56"))
+    for k, (kind, line) in enumerate(_lines(graph, box, facts)):
+        if kind == "output":
+            parts.append(_text_el(x + 8, y + 35 + LINE_H * k, line.upper(), size=9.5, colour=GOOD))
+        else:
+            parts.append(_text_el(x + 8, y + 35 + LINE_H * k, line, size=10.5, colour="#444c56"))
     if is_input:
         foot = fmt_shape(graph.input_shape) if graph.input_shape else "?"
     else:
@@ -507,23 +467,20 @@ def _box_svg(drawing: Drawing, box: Box, facts: Facts | None) -> str:
             _text_el(x + NODE_W - 8, y + height - 9, f"{facts.count:,} params", size=11,
                      anchor="end", colour=MUTED)  # fmt: skip
         )
-    if is_output:
-        parts.append(_text_el(x + NODE_W / 2, y + height + 14, "model output", size=10,
-                              anchor="middle", colour=GOOD))  # fmt: skip
     parts.append("</g>")
     return "".join(parts)
 
 
 def _thumb_box_svg(drawing: Drawing, box: Box, with_text: bool) -> str:
     x, y = drawing.place[box.id]
-    rect = f'<rect x="{_num(x)}" y="{_num(y)}" width="{NODE_W}" height="{_num(drawing.height)}" rx="10" '
+    rect = f'<rect x="{_num(x)}" y="{_num(y)}" width="{NODE_W}" height="{NODE_H}" rx="10" '
     parts = [
         rect + 'fill="#ffffff"/>',  # opaque, so lines behind it stay hidden
         rect + f'fill="{box.colour}" fill-opacity="0.16" stroke="{box.colour}" stroke-width="3"/>',
     ]
     if with_text:
         parts.append(
-            _text_el(x + NODE_W / 2, y + drawing.height / 2 + 8, _shorten(box.type, 13),
+            _text_el(x + NODE_W / 2, y + NODE_H / 2 + 8, _shorten(box.type, 13),
                      size=22, anchor="middle", weight="bold")  # fmt: skip
         )
     return "".join(parts)
@@ -535,20 +492,29 @@ def _svg(view: tuple[float, float, float, float], attrs: str, body: Iterable[str
     return Markup(head + "".join(body) + "</svg>")
 
 
+def canvas_drawing(data: Any, analysis: Analysis | None = None) -> Drawing:
+    """The model page's drawing: boxes sized as in the editor, at the editor's positions."""
+    graph = read_graph(data)
+    facts = node_facts(analysis if analysis and analysis.spec is not None else None)
+    sizes = {b.id: box_size(graph, b, facts.get(b.id)) for b in graph.boxes}
+    place = positions(_ids(graph), graph.edges, sizes, graph.layout)
+    return Drawing(graph, place, sizes)
+
+
 def canvas_svg(data: Any, analysis: Analysis | None = None, title: str = "") -> Markup:
     """The read-only canvas of a model page, at its natural size (1 unit = 1 CSS pixel)."""
     try:
-        graph = read_graph(data)
+        drawing = canvas_drawing(data, analysis)
         facts = node_facts(analysis if analysis and analysis.spec is not None else None)
-        two_lines = any(len(_param_lines(b, facts.get(b.id))) > 1 for b in graph.boxes)
-        height = NODE_H + 14 if two_lines else NODE_H
-        drawing = Drawing(graph, positions(graph, height), height)
+        routes = drawing.routes()
         body = [f"<title>{_esc(title or 'Graph of the model')}</title>"]
-        body += _edges_svg(drawing, arrows=True)
+        body += [_wire_svg(points) for _, _, points in routes]
         body += [
-            _box_svg(drawing, b, facts.get(b.id)) for b in graph.boxes if b.id in drawing.place
+            _box_svg(drawing, b, facts.get(b.id))
+            for b in drawing.graph.boxes
+            if b.id in drawing.place
         ]
-        view = drawing.view_box(below=16)
+        view = drawing.view_box(p for _, _, points in routes for p in points)
         size = f'width="{_num(view[2])}" height="{_num(view[3])}"'
         return _svg(view, f'class="graph graph-canvas" role="img" {size}', body)
     except Exception:  # a picture must never break the page
@@ -586,14 +552,16 @@ def thumbnail_svg(data: Any) -> Markup:
     """A small decorative picture for a gallery card; its size is set by CSS."""
     try:
         graph = _keep_first(read_graph(data), THUMB_MAX_NODES)
-        drawing = Drawing(graph, fold(positions(graph, NODE_H), NODE_H), NODE_H)
+        sizes = {b.id: (float(NODE_W), float(NODE_H)) for b in graph.boxes}
+        place = fold(positions(_ids(graph), graph.edges, sizes, graph.layout), NODE_H)
+        drawing = Drawing(graph, place, sizes)
         with_text = len(graph.boxes) <= THUMB_TEXT_MAX_NODES
-        body = list(_edges_svg(drawing, arrows=False))
+        body = list(_lines_svg(drawing))
         body += [
             _thumb_box_svg(drawing, b, with_text) for b in graph.boxes if b.id in drawing.place
         ]
         attrs = 'class="graph graph-thumb" aria-hidden="true" preserveAspectRatio="xMidYMid meet"'
-        return _svg(drawing.view_box(below=0), attrs, body)
+        return _svg(drawing.view_box(), attrs, body)
     except Exception:
         log.exception("cannot draw the thumbnail")
         return _fallback("graph-thumb")

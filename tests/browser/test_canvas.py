@@ -7,6 +7,7 @@ person would see it.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -20,6 +21,7 @@ from .editor import (
     new_model,
     node,
     open_tab,
+    saved_spec,
     select,
     set_params,
     settled,
@@ -262,3 +264,41 @@ def test_dark_mode_follows_the_system(page: Page) -> None:
     expect(page.locator(".side")).not_to_have_css("background-color", light)
     dark = [int(v) for v in re.findall(r"\d+", background())[:3]]
     assert sum(dark) < 3 * 80
+
+
+def test_the_public_page_draws_the_editors_layout(page: Page, tmp_path: Path) -> None:
+    page.get_by_label("Layout direction").select_option("RIGHT")
+    load_example(page, "digits-resnet")
+    layout = saved_spec(page, tmp_path)["layout"]
+    page.locator(".toolbar").get_by_role("button", name="Share", exact=True).click()
+    dialog = page.get_by_role("dialog", name="Share this model")
+    dialog.get_by_role("button", name="Share", exact=True).click()
+    link = dialog.get_by_label("Link")
+    expect(link).to_have_value(re.compile(r"/m/"))
+    page.goto(link.input_value())
+    drawn = page.locator("svg.graph-canvas g.node").evaluate_all("""(groups) => groups.map((g) => {
+          const r = g.querySelector('rect');
+          return [g.dataset.id, Number(r.getAttribute('x')), Number(r.getAttribute('y'))];
+        })""")
+    assert {node_id: {"x": x, "y": y} for node_id, x, y in drawn} == layout
+    # what the page shows, measured like the canvas: no overlaps, no wire under a box
+    faults = page.evaluate("""() => {
+          const boxes = [...document.querySelectorAll('svg.graph-canvas g.node rect')]
+            .map((r) => r.getBoundingClientRect());
+          const found = [];
+          boxes.forEach((a, i) => boxes.slice(i + 1).forEach((b) => {
+            if (a.x < b.right && b.x < a.right && a.y < b.bottom && b.y < a.bottom) found.push('overlap');
+          }));
+          for (const path of document.querySelectorAll('svg.graph-canvas path[fill=none][stroke]')) {
+            const ctm = path.getScreenCTM();
+            for (let t = 3; t < path.getTotalLength() - 3; t += 3) {
+              const p = new DOMPoint(path.getPointAtLength(t).x, path.getPointAtLength(t).y).matrixTransform(ctm);
+              if (boxes.some((b) => b.x + 2 < p.x && p.x < b.right - 2 && b.y + 2 < p.y && p.y < b.bottom - 2)) {
+                found.push('wire under a box');
+                break;
+              }
+            }
+          }
+          return found;
+        }""")
+    assert faults == []
