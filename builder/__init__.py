@@ -17,6 +17,8 @@ from codegen.resources import templates_dir
 DEFAULTS: dict[str, Any] = {
     "MAX_BODY_BYTES": 1 << 20,
     "MAX_NODES": 500,
+    "MAX_EDGES": 2000,
+    "MAX_REVISIONS": 100,
 }
 
 
@@ -35,13 +37,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     logging.basicConfig(level=logging.INFO)
 
-    from . import errors, gallery, limits, pages, security, store
+    from . import errors, gallery, limits, pages, security, store, workload
     from .api import api, openapi
     from .api.models import bp as models_api
 
     errors.register(app)
     security.init_app(app)
     limits.init_app(app)
+    workload.init_app(app)
     store.init_app(app)
     app.register_blueprint(api)
     app.register_blueprint(models_api)

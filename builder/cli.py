@@ -38,8 +38,10 @@ def read_spec(source: str) -> Any:
         except (OSError, UnicodeDecodeError) as error:
             raise CliError(f"{source}: cannot read it ({error})") from None
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
+        return json.loads(text.removeprefix("\ufeff"))  # a BOM is dropped, as the API does
+    except RecursionError:
+        raise CliError(f"{source}: not valid JSON (nested too deeply)") from None
+    except ValueError as error:  # JSONDecodeError, or an integer of more than 4300 digits
         raise CliError(f"{source}: not valid JSON ({error})") from None
 
 
@@ -156,47 +158,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def run_production(args: argparse.Namespace) -> int:
-    """Serve with gunicorn (each worker builds its own app), or waitress where it is missing."""
+    """Serve with gunicorn and gevent workers (builder/serving.py), or waitress where
+    gunicorn is missing (Windows)."""
     bind = f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}"
     try:
-        from gunicorn.app.base import BaseApplication
+        from . import serving
     except ImportError:
         try:
             from waitress import serve
         except ImportError:
-            raise CliError("--workers needs gunicorn (or waitress on Windows)") from None
+            raise CliError("--workers needs gunicorn and gevent (or waitress on Windows)") from None
         from . import create_app
 
         print(f"TorchCanvas on http://{bind}/ (waitress, {args.threads} threads)")
-        serve(create_app(), listen=bind, threads=max(args.threads, args.workers))
+        serve(create_app(), listen=bind, threads=args.threads, connection_limit=1000)
         return 0
 
-    options = {
-        "bind": bind,
-        "workers": args.workers,
-        "threads": args.threads,
-        "worker_class": "gthread" if args.threads > 1 else "sync",
-        "timeout": args.timeout,
-        "graceful_timeout": 10,
-        "accesslog": "-" if args.access_log else None,
-        "proc_name": "torchcanvas",
-        # one shared default path would clash between several servers on a machine
-        "control_socket_disable": True,
-    }
+    from . import create_app
 
-    class Server(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            for key, value in options.items():
-                if key in self.cfg.settings:  # e.g. control sockets are new in gunicorn 25
-                    self.cfg.set(key, value)
-
-        def load(self) -> Any:
-            from . import create_app
-
-            return create_app()
-
-    print(f"TorchCanvas on http://{bind}/ (gunicorn, {args.workers} workers)", file=sys.stderr)
-    Server().run()
+    settings = serving.options(bind, args.workers, args.connections, args.timeout, args.access_log)
+    print(
+        f"TorchCanvas on http://{bind}/ (gunicorn, {args.workers} gevent workers)", file=sys.stderr
+    )
+    serving.serve(settings, create_app)
     return 0
 
 
@@ -215,7 +199,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--production", action="store_true", help="run gunicorn even with one worker"
     )
-    serve.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    serve.add_argument(
+        "--connections", type=int, default=1000, help="open connections per worker (gunicorn)"
+    )
+    serve.add_argument("--threads", type=int, default=16, help="threads (waitress, on Windows)")
     serve.add_argument("--timeout", type=int, default=60, help="seconds before a stuck worker")
     serve.add_argument("--access-log", action="store_true", help="log every request to stdout")
     serve.add_argument(

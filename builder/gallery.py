@@ -8,6 +8,11 @@
 
 The pages need no JavaScript. Errors are HTML pages too (404 for unknown ids, 422 when a
 stored spec cannot be generated any more); every user string goes through autoescaping.
+
+Pages stay small for huge models: the graph is drawn up to `DRAW_MAX_NODES` nodes and
+`DRAW_MAX_EDGES` edges, a file is shown inline up to `INLINE_MAX_CHARS` characters (the
+zip has it all). Building a page is CPU work: it runs in a slot and is charged to the
+client's work budget, like POST /api/generate.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from flask import (
     Blueprint,
     Response,
     current_app,
+    make_response,
     render_template,
     request,
     url_for,
@@ -38,14 +44,15 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from codegen.analysis import Analysis
-from codegen.render import render_project
 
-from .api import checked, zip_response
+from .api import graph_limits, project_of, zip_response
 from .api.models import ID
 from .api.schemas import MAX_PAGE
 from .graph_picture import canvas_svg, thumbnail_svg
+from .limits import work
 from .store import SavedModel, get_store
 from .store.repo import Sort
+from .workload import heavy
 
 bp = Blueprint("gallery", __name__)
 
@@ -55,6 +62,9 @@ SORTS: dict[str, str] = {"newest": "Newest", "forks": "Most forked", "params": "
 EXCERPT = 180
 CODE_STYLE = "friendly"
 SITE_NAME = "TorchCanvas"
+DRAW_MAX_NODES = 120
+DRAW_MAX_EDGES = 400
+INLINE_MAX_CHARS = 60_000
 
 
 class PageError(Exception):
@@ -139,16 +149,16 @@ def _parse(text: str) -> Any:
 
 
 @lru_cache(maxsize=32)
-def _project(spec_text: str, max_nodes: int) -> Project:
-    """`max_nodes` is part of the key: `checked` applies the app's node limit."""
+def _project(spec_text: str, max_nodes: int, max_edges: int) -> Project:
+    """The limits are part of the key: they decide whether the spec is valid here."""
     data = _parse(spec_text)
-    analysis = checked(data)
-    files = render_project(analysis) if analysis.valid else {}
+    analysis, files = project_of(data, max_nodes, max_edges)
     return Project(data, analysis, files)
 
 
 def project(spec_text: str) -> Project:
-    return _project(spec_text, int(current_app.config["MAX_NODES"]))
+    """The project of a stored spec, built in a CPU slot (cached by its text)."""
+    return heavy(_project, spec_text, *graph_limits())
 
 
 @lru_cache(maxsize=512)
@@ -206,6 +216,7 @@ def saved_model(model_id: str) -> SavedModel:
 
 
 @bp.get("/gallery")
+@work
 def gallery() -> str:
     query = GalleryQuery.from_args(request.args)
     store = get_store()
@@ -215,9 +226,10 @@ def gallery() -> str:
         query = GalleryQuery(query.q, query.sort, pages)
         models, total = store.search(query.q, query.sort, query.page, PER_PAGE)
     specs = specs_of(m.id for m in models)
+    thumbs = heavy(lambda: [thumbnail(specs.get(m.id, "")) for m in models])
     cards = [
-        {"model": m, "excerpt": excerpt(m.description), "thumb": thumbnail(specs.get(m.id, ""))}
-        for m in models
+        {"model": m, "excerpt": excerpt(m.description), "thumb": thumb}
+        for m, thumb in zip(models, thumbs, strict=True)
     ]
     return render_template(
         "gallery.html", query=query, cards=cards, total=total, pages=pages, sorts=SORTS
@@ -231,22 +243,65 @@ def summary_text(model: SavedModel, total_params: int) -> str:
     )
 
 
+def drawable(data: Any) -> bool:
+    """Whether the graph is small enough to draw on its page."""
+    sizes = graph_sizes(data)
+    return sizes["nodes"] <= DRAW_MAX_NODES and sizes["edges"] <= DRAW_MAX_EDGES
+
+
+def graph_sizes(data: Any) -> dict[str, int]:
+    counts = {}
+    for field in ("nodes", "edges"):
+        items = data.get(field) if isinstance(data, dict) else None
+        counts[field] = len(items) if isinstance(items, list) else 0
+    return counts
+
+
+@dataclass(frozen=True)
+class PageParts:
+    """What a model page shows of its project: code and drawing are None when too big."""
+
+    project: Project
+    current: str
+    code: Markup | None
+    picture: Markup | None
+
+
+@lru_cache(maxsize=32)
+def _picture(spec_text: str, name: str, max_nodes: int, max_edges: int) -> Markup | None:
+    built = _project(spec_text, max_nodes, max_edges)
+    if not drawable(built.data):
+        return None
+    return canvas_svg(built.data, built.analysis, f"Graph of {name}")
+
+
+def page_parts(spec_text: str, name: str, chosen: str, max_nodes: int, max_edges: int) -> PageParts:
+    """The project, the file to show (`chosen` if it exists), its code and the drawing."""
+    built = _project(spec_text, max_nodes, max_edges)
+    files = list(built.files)
+    current = chosen if chosen in built.files else (files[0] if files else "")
+    text = built.files.get(current, "")
+    code = highlighted(current, text) if text and len(text) <= INLINE_MAX_CHARS else None
+    return PageParts(built, current, code, _picture(spec_text, name, max_nodes, max_edges))
+
+
 @bp.get("/m/<model_id>")
+@work
 def model_page(model_id: str) -> str:
     model = saved_model(model_id)
-    built = project(model.spec)
-    files = list(built.files)
-    chosen = request.args.get("file", "")
-    current = chosen if chosen in built.files else (files[0] if files else "")
+    parts = heavy(page_parts, model.spec, model.name, request.args.get("file", ""), *graph_limits())
+    built = parts.project
     total_params = built.analysis.total_params if built.valid else model.total_params
     return render_template(
         "model.html",
         model=model,
         project=built,
-        files=files,
-        current=current,
-        code=highlighted(current, built.files[current]) if current else None,
-        picture=canvas_svg(built.data, built.analysis, f"Graph of {model.name}"),
+        files=list(built.files),
+        current=parts.current,
+        code=parts.code,
+        lines=built.files.get(parts.current, "").count("\n"),
+        picture=parts.picture,
+        sizes=graph_sizes(built.data),
         total_params=total_params,
         output_shape=built.analysis.output_shape if built.valid else None,
         summary=summary_text(model, total_params),
@@ -255,6 +310,7 @@ def model_page(model_id: str) -> str:
 
 
 @bp.get("/m/<model_id>/download.zip")
+@work
 def download(model_id: str) -> Response:
     model = saved_model(model_id)
     built = project(model.spec)
@@ -305,9 +361,13 @@ def database_error(error: SQLAlchemyError) -> tuple[str, int]:
 
 
 @bp.errorhandler(Exception)
-def unexpected(error: Exception) -> tuple[str, int]:
+def unexpected(error: Exception) -> Response | tuple[str, int]:
     if isinstance(error, HTTPException):
         status = error.code or 500
-        return error_page(status, error.name, "The page cannot be shown.")
+        response = make_response(error_page(status, error.name, "The page cannot be shown."))
+        retry_after = dict(error.get_headers()).get("Retry-After")  # 503 Busy
+        if retry_after:
+            response.headers["Retry-After"] = retry_after
+        return response
     current_app.logger.exception("unexpected error on %s %s", request.method, request.path)
     return error_page(500, "Something went wrong", "Please try again; if it persists, report it.")

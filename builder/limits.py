@@ -1,20 +1,31 @@
-"""Rate limits (Flask-Limiter): writes to the models API share one budget per client.
+"""Rate limits (Flask-Limiter), per client address: a budget of writes and one of work.
 
-Configured from the environment like every setting:
-`TORCHCANVAS_RATELIMIT_WRITES` (default "60/minute"; several limits separated by ";",
-e.g. "10/second;300/hour"), `TORCHCANVAS_RATELIMIT_STORAGE_URI` (default `memory://`,
-counted per process; use e.g. `redis://host:6379` to count across gunicorn workers) and
-`TORCHCANVAS_RATELIMIT_ENABLED=false` to switch limits off. A client over its limit gets
-429 with the usual JSON error body and a Retry-After header.
+- **Writes** to the models API (save, update, delete, fork) share one budget:
+  `TORCHCANVAS_RATELIMIT_WRITES` (default "60/minute").
+- **Work**: validate, generate, the model pages, the gallery and downloads share a budget
+  in *work units* (`TORCHCANVAS_RATELIMIT_WORK`, default "300/10 seconds;1800/minute"). A
+  request costs one unit plus one for each 10 ms of CPU it took (measured, see
+  workload.py): a cached answer costs 1, validating LeNet 2, generating it after a layer
+  edit 4, generating a 500-node model 20 or more. So one client gets at most 3 s of CPU
+  in 10 s and 18 s in a minute (per process with `memory://`). The budget is tested before
+  the view runs and charged after it: an expensive request can take a client over its
+  budget, and its next requests get 429 until the window has passed.
+
+Several limits are separated by ";". `TORCHCANVAS_RATELIMIT_STORAGE_URI` (default
+`memory://`, counted per process; `redis://host:6379` counts across gunicorn workers and
+servers) and `TORCHCANVAS_RATELIMIT_ENABLED=false` switches every limit off. A client
+over a limit gets 429 with the usual error body and a Retry-After header.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, g
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 DEFAULT_WRITES = "60/minute"
+DEFAULT_WORK = "300/10 seconds;1800/minute"
+CPU_SECONDS_PER_UNIT = 0.01
 
 limiter = Limiter(get_remote_address)
 
@@ -27,18 +38,42 @@ def _write_message() -> str:
     return f"too many writes from your address (the limit is {write_limit()})"
 
 
+def work_limit() -> str:
+    return str(current_app.config.get("RATELIMIT_WORK") or DEFAULT_WORK)
+
+
+def work_cost() -> int:
+    """One unit per request and one per 10 ms of CPU (none before the view has run)."""
+    return 1 + int(g.get("cpu_seconds", 0.0) / CPU_SECONDS_PER_UNIT)
+
+
+def _work_message() -> str:
+    return (
+        f"too much work asked from your address (the limit is {work_limit()} work units; "
+        "a request costs 1 unit plus 1 per 10 ms of server time)"
+    )
+
+
 writes = limiter.shared_limit(write_limit, scope="writes", error_message=_write_message)
+work = limiter.shared_limit(
+    work_limit,
+    scope="work",
+    cost=work_cost,
+    deduct_when=lambda response: True,  # charged after the view, at its measured cost
+    error_message=_work_message,
+)
 
 
 def _retry_after_only_when_limited(response: Response) -> Response:
-    """Flask-Limiter sends Retry-After with every limited response; keep it on 429s."""
-    if response.status_code != 429:
+    """Flask-Limiter sends Retry-After with every limited response; keep it on 429/503."""
+    if response.status_code not in (429, 503):
         response.headers.pop("Retry-After", None)
     return response
 
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_WRITES", DEFAULT_WRITES)
+    app.config.setdefault("RATELIMIT_WORK", DEFAULT_WORK)
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     # registered first, so it runs after the limiter's own after_request hook

@@ -19,6 +19,8 @@ from .spec import ModelSpec, parse_spec
 from .training_check import TrainingPlan, check_training
 
 MAX_ELEMENTS = 1 << 31
+MAX_TOTAL_PARAMS = 10**12
+"""4 TB of float32 weights: beyond any model one trains from a canvas, far below 2**63."""
 INPUT = "input"
 
 
@@ -133,6 +135,7 @@ def analyze_spec(spec: ModelSpec) -> Analysis:
     _check_reachability(spec, result, inputs, consumers, problems)
     _check_arity(result, index, problems)
     _infer_shapes(spec, result, problems)
+    _check_total_params(result, problems)
     if spec.training is not None:  # without it the spec is a model only: no loss to check
         result.training = check_training(spec, result.output_shape, result.output, problems)
     return result
@@ -368,6 +371,21 @@ def _check_arity(result: Analysis, index: dict[str, int], problems: list[Problem
                     "merge the branches first with Add or Concat",
                 )
             )
+
+
+def _check_total_params(result: Analysis, problems: list[Problem]) -> None:
+    total = result.total_params + sum(n.buffer_count for n in result.nodes.values())
+    if total <= MAX_TOTAL_PARAMS:
+        return
+    largest = max(result.nodes.values(), key=lambda n: n.param_count + n.buffer_count)
+    problems.append(
+        Problem(
+            pointer("nodes", largest.index),
+            f"the model has {total:.3g} parameters and buffers in all, more than "
+            f"{MAX_TOTAL_PARAMS:.0e}; '{largest.id}' alone has {largest.param_count:.3g}",
+            "make the largest layers smaller",
+        )
+    )
 
 
 def _infer_shapes(spec: ModelSpec, result: Analysis, problems: list[Problem]) -> None:

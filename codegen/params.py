@@ -7,6 +7,7 @@ JSON value into a value of the declared kind, or explains why it cannot.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -41,6 +42,8 @@ class Param:
     nullable: bool = False
     inferred: bool = False
     positional: bool = False
+    data_path: bool = False
+    """A file or folder of the dataset: relative to `--data-dir`, never absolute or with '..'."""
 
     @property
     def required(self) -> bool:
@@ -62,6 +65,7 @@ class Param:
             "choices": list(self.choices) if self.choices is not None else None,
             "length": self.length,
             "nullable": self.nullable,
+            "data_path": self.data_path,
             "doc": self.doc,
         }
 
@@ -103,11 +107,17 @@ def _check_range(param: Param, value: float, what: str = "") -> None:
             f"use a value of at most {_fmt(param.max)}",
         )
     if abs(value) > MAX_INT:
-        raise ParamValueError(f"{label} is too large: {_fmt(value)}", "use a smaller value")
+        raise ParamValueError(
+            f"{label} is too large: {_fmt(value)}", f"use a value of at most {MAX_INT:,}"
+        )
 
 
 def _fmt(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
+    """A number for a message: huge ones shortened (400 digits help nobody)."""
+    if isinstance(value, int):
+        text = str(value)
+        return text if len(text) <= 20 else f"{text[:6]}...({len(text)} digits)"
+    return str(int(value)) if value.is_integer() and abs(value) < 1e20 else repr(value)
 
 
 def _int(param: Param, value: Any, what: str = "") -> int:
@@ -127,6 +137,9 @@ def _float(param: Param, value: Any, what: str = "") -> float:
             f"'{param.name}' must be a number, got {_describe(value)}",
             "enter a number such as 0.1 or 1e-3",
         )
+    if isinstance(value, int):  # compared exactly, before float() could overflow
+        _check_range(param, value, what)
+        return float(value)
     number = float(value)
     if not math.isfinite(number):
         raise ParamValueError(f"'{param.name}' must be a finite number", "enter a finite number")
@@ -167,10 +180,18 @@ def check_value(param: Param, value: Any) -> Any:
             )
         if "\x00" in value:
             raise ParamValueError(f"'{param.name}' contains a NUL character", "remove it")
+        if has_lone_surrogate(value):
+            raise ParamValueError(
+                f"'{param.name}' contains an unpaired UTF-16 surrogate (not valid Unicode)",
+                "escape only complete characters, e.g. \\ud83d\\ude00, or remove it",
+            )
+        if param.data_path:
+            _check_data_path(param, value)
         return value
     if kind == "choice":
         assert param.choices is not None
-        if isinstance(value, bool) or value not in param.choices:
+        # 1.0 or true must not pass for the choice 1: the type has to match too
+        if not any(type(value) is type(c) and value == c for c in param.choices):
             options = ", ".join(repr(c) for c in param.choices)
             raise ParamValueError(
                 f"'{param.name}' must be one of {options}; got {_describe(value)}",
@@ -196,6 +217,31 @@ def check_value(param: Param, value: Any) -> Any:
             )
         return tuple(_float(param, v, f"each entry of '{param.name}'") for v in value)
     raise AssertionError(f"unknown parameter kind {kind}")
+
+
+def has_lone_surrogate(text: str) -> bool:
+    """True for text with an unpaired surrogate: JSON allows "\\ud800", UTF-8 cannot hold it."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _check_data_path(param: Param, value: str) -> None:
+    """Data paths in a spec are relative to `--data-dir`: a shared spec must not choose
+    which folder of the user's machine the generated code reads."""
+    hint = (
+        f"write '{param.name}' relative to the data folder, without '..'; to read data from "
+        "elsewhere, run `python train.py --data-dir /path/to/data`"
+    )
+    parts = re.split(r"[\\/]", value)
+    if value.startswith(("/", "\\", "~")) or re.match(r"^[A-Za-z]:", value):
+        raise ParamValueError(f"'{param.name}' must be a relative path, got {value!r}", hint)
+    if ".." in parts:
+        raise ParamValueError(f"'{param.name}' must not contain '..', got {value!r}", hint)
 
 
 def _int_tuple(param: Param, value: Any) -> int | tuple[int, ...]:

@@ -7,18 +7,21 @@ Values of block parameters are checked later, against the registry (see `analysi
 from __future__ import annotations
 
 import difflib
+import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
 
-from .params import Param
+from .params import Param, has_lone_surrogate
 from .problems import Problem, pointer
 from .registry import TRAINING_FIELDS
 
 FORMAT = "torchcanvas.model"
 VERSION = 1
 MAX_NODES = 2000
+MAX_EDGES = 10_000
 MAX_SAMPLE_DIMS = 4
+MAX_TEXT_PROBLEMS = 20
 
 
 class _Strict(BaseModel):
@@ -116,15 +119,22 @@ class EdgeSpec(_Strict):
 
 class Position(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    x: float = 0.0
-    y: float = 0.0
+    x: Annotated[float, Field(allow_inf_nan=False)] = 0.0
+    y: Annotated[float, Field(allow_inf_nan=False)] = 0.0
+
+
+def _exactly_one(value: Any) -> Any:
+    """`true` and `1.0` equal 1 in Python; the schema says the integer 1."""
+    if type(value) is not int:
+        raise ValueError(f"unsupported version {value!r}")
+    return value
 
 
 class ModelSpec(_Strict):
     """A whole model: input, layer graph, output and (optionally) how to train it."""
 
     format: Literal["torchcanvas.model"] = FORMAT
-    version: Literal[1] = VERSION
+    version: Annotated[Literal[1], BeforeValidator(_exactly_one)] = VERSION
     name: Annotated[str, Field(min_length=1, max_length=120)] = "Model"
     description: Annotated[str, Field(max_length=10_000)] = ""
     tags: Annotated[list[Annotated[str, Field(max_length=40)]], Field(max_length=20)] = Field(
@@ -132,7 +142,7 @@ class ModelSpec(_Strict):
     )
     input: InputSpec
     nodes: Annotated[list[NodeSpec], Field(min_length=1, max_length=MAX_NODES)]
-    edges: list[EdgeSpec] | None = None
+    edges: Annotated[list[EdgeSpec], Field(max_length=MAX_EDGES)] | None = None
     output: Annotated[str, Field(max_length=64)] | None = None
     training: TrainingSpec | None = None
     layout: dict[str, Position] = Field(default_factory=dict)
@@ -167,10 +177,46 @@ def parse_spec(data: Any) -> tuple[ModelSpec | None, list[Problem]]:
                 'start from {"format": "torchcanvas.model", ...}',
             )
         ]
+    unusable = unusable_values(data)
+    if unusable:
+        return None, unusable
     try:
         return ModelSpec.model_validate(data), []
     except ValidationError as exc:
         return None, [_problem(err, data) for err in exc.errors(include_url=False)]
+
+
+def unusable_values(value: Any, path: tuple[Any, ...] = ()) -> list[Problem]:
+    """Values no field may hold, wherever they are: non-finite numbers (1e400 parses as
+    infinity) and text with a lone UTF-16 surrogate (valid JSON, not valid Unicode)."""
+    found: list[Problem] = []
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(value, path)]
+    while stack and len(found) < MAX_TEXT_PROBLEMS:
+        item, where = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            found.append(
+                Problem(
+                    pointer(*where),
+                    "the number is not finite (infinity or NaN)",
+                    "use a finite number; numbers beyond about 1.8e308 overflow to infinity",
+                )
+            )
+        elif isinstance(item, str) and has_lone_surrogate(item):
+            found.append(
+                Problem(
+                    pointer(*where),
+                    "the text contains an unpaired UTF-16 surrogate (not valid Unicode)",
+                    "escape only complete characters, e.g. \\ud83d\\ude00, or remove it",
+                )
+            )
+        elif isinstance(item, dict):
+            for key, child in reversed(item.items()):
+                if isinstance(key, str) and has_lone_surrogate(key):
+                    stack.append((key, (*where, key)))
+                stack.append((child, (*where, key)))
+        elif isinstance(item, list):
+            stack.extend((child, (*where, i)) for i, child in reversed(list(enumerate(item))))
+    return found
 
 
 def _problem(err: dict[str, Any], data: Any) -> Problem:
@@ -197,7 +243,7 @@ def _problem(err: dict[str, Any], data: Any) -> Problem:
         return Problem(
             path, "this is not a TorchCanvas model (format must be 'torchcanvas.model')", ""
         )
-    if kind == "literal_error" and field == "version":
+    if kind in ("literal_error", "value_error") and field == "version":
         return Problem(
             path, f"unsupported version {err.get('input')!r}", "this app reads version 1"
         )

@@ -32,7 +32,7 @@ def torchcanvas_command() -> list[str]:
 def live_server(
     database_url: str, log: Path, *serve_args: str, no_tracebacks: bool = False
 ) -> Iterator[str]:
-    """Serve on `database_url` (migrated at start), write limits lifted; yields the base URL.
+    """Serve on `database_url` (migrated at start), rate limits lifted; yields the base URL.
 
     `serve_args` go to `torchcanvas serve` (e.g. "--workers", "2"). With `no_tracebacks`,
     a traceback in the server's log fails the test when the server stops.
@@ -42,6 +42,7 @@ def live_server(
         **os.environ,
         "DATABASE_URL": database_url,
         "TORCHCANVAS_RATELIMIT_WRITES": "100000/minute",
+        "TORCHCANVAS_RATELIMIT_WORK": "1000000/second",
     }
     command = [*torchcanvas_command(), "serve", "--port", str(port), *serve_args]
     with log.open("w") as output:

@@ -1,20 +1,27 @@
-"""The JSON API (docs/api.md): catalog, validate, generate, schema, examples."""
+"""The JSON API (docs/api.md): catalog, validate, generate, schema, examples.
+
+Validate and generate are CPU work: they run in a bounded slot (workload.py) and are
+charged to the client's work budget (limits.py).
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, abort, current_app, g, jsonify, request
 
 from codegen.analysis import Analysis, analyze
 from codegen.examples import list_examples, load_example
 from codegen.names import slug
+from codegen.problems import Problem
 from codegen.registry import catalog
 from codegen.render import render_project, zip_project
 from codegen.spec import json_schema
 
 from ..errors import error_response
+from ..limits import work
+from ..workload import heavy
 
 api = Blueprint("api", __name__, url_prefix="/api")
 
@@ -24,36 +31,83 @@ def reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
-def read_spec() -> tuple[Any, Response | None]:
-    """The JSON body, or an error response for a wrong content type or malformed JSON."""
+BOM = "\ufeff"
+
+
+def body_bytes() -> bytes:
+    """The request body, at most MAX_CONTENT_LENGTH bytes, chunked or not (else 413)."""
+    if "body" in g:
+        return g.body  # type: ignore[no-any-return]
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is None and request.environ.get("wsgi.input_terminated"):
+        # a chunked body: the server decodes it; Werkzeug would cut it at the limit silently
+        data = request.environ["wsgi.input"].read(limit + 1)
+        if len(data) > limit:
+            abort(413)
+    else:
+        data = request.get_data(cache=True)
+    g.body = data
+    return data
+
+
+def read_json() -> tuple[Any, str]:
+    """The parsed JSON body and its text (UTF-8, a leading BOM dropped); aborts with 415
+    for another content type, 400 for text that is not UTF-8 or not JSON."""
     if not request.is_json:
-        return None, error_response(
-            415, "the body must be JSON", "send Content-Type: application/json"
-        )
+        abort(error_response(415, "the body must be JSON", "send Content-Type: application/json"))
     try:
-        data = json.loads(request.get_data(cache=True), parse_constant=reject_constant)
+        text = body_bytes().decode("utf-8").removeprefix(BOM)
+    except UnicodeDecodeError:
+        abort(error_response(400, "the body is not UTF-8", "send JSON encoded as UTF-8"))
+    try:
+        data = json.loads(text, parse_constant=reject_constant)
     except (ValueError, RecursionError):
-        return None, error_response(
-            400, "the body is not valid JSON", "check the syntax, e.g. with a JSON linter"
+        abort(
+            error_response(
+                400, "the body is not valid JSON", "check the syntax, e.g. with a JSON linter"
+            )
         )
-    return data, None
+    return data, text
+
+
+def size_problems(data: Any, max_nodes: int, max_edges: int) -> list[Problem]:
+    """The server's limits on graph size, checked before any analysis is spent on it."""
+    problems = []
+    for field, limit, setting in (
+        ("nodes", max_nodes, "TORCHCANVAS_MAX_NODES"),
+        ("edges", max_edges, "TORCHCANVAS_MAX_EDGES"),
+    ):
+        items = data.get(field) if isinstance(data, dict) else None
+        if isinstance(items, list) and len(items) > limit:
+            problems.append(
+                Problem(
+                    f"/{field}",
+                    f"the model has {len(items)} {field}; this server takes at most {limit}",
+                    f"split the model, or raise {setting} on your own server",
+                )
+            )
+    return problems
+
+
+def analysis_of(data: Any, max_nodes: int, max_edges: int) -> Analysis:
+    """`analyze` within the server's limits (pure: safe to run off the request thread)."""
+    problems = size_problems(data, max_nodes, max_edges)
+    return Analysis(spec=None, problems=problems) if problems else analyze(data)
+
+
+def graph_limits() -> tuple[int, int]:
+    return int(current_app.config["MAX_NODES"]), int(current_app.config["MAX_EDGES"])
 
 
 def checked(data: Any) -> Analysis:
-    analysis = analyze(data)
-    limit = current_app.config["MAX_NODES"]
-    nodes = data.get("nodes") if isinstance(data, dict) else None
-    if isinstance(nodes, list) and len(nodes) > limit:
-        from codegen.problems import Problem
+    """The analysis of a spec within this server's limits, in a CPU slot."""
+    return heavy(analysis_of, data, *graph_limits())
 
-        analysis.problems.append(
-            Problem(
-                "/nodes",
-                f"the model has {len(nodes)} nodes; this server takes {limit}",
-                "split the model or raise TORCHCANVAS_MAX_NODES",
-            )
-        )
-    return analysis
+
+def project_of(data: Any, max_nodes: int, max_edges: int) -> tuple[Analysis, dict[str, str]]:
+    """The analysis of a spec, and its files when it is valid."""
+    analysis = analysis_of(data, max_nodes, max_edges)
+    return analysis, render_project(analysis) if analysis.valid else {}
 
 
 @api.get("/health")
@@ -90,10 +144,9 @@ def get_example(name: str) -> Response:
 
 
 @api.post("/validate")
+@work
 def validate() -> Response:
-    data, error = read_spec()
-    if error:
-        return error
+    data, _ = read_json()
     analysis = checked(data)
     response = jsonify(analysis.to_dict())
     response.status_code = 200 if analysis.valid else 422
@@ -101,16 +154,14 @@ def validate() -> Response:
 
 
 @api.post("/generate")
+@work
 def generate() -> Response:
-    data, error = read_spec()
-    if error:
-        return error
-    analysis = checked(data)
+    data, _ = read_json()
+    analysis, files = heavy(project_of, data, *graph_limits())
     if not analysis.valid:
         response = jsonify({"errors": [p.to_dict() for p in analysis.problems]})
         response.status_code = 422
         return response
-    files = render_project(analysis)
     if request.args.get("format") == "json":
         return jsonify({"files": files})
     assert analysis.spec is not None

@@ -17,7 +17,8 @@ store's conditional UPDATE makes sure two writers never both win.
     GET    /api/models/<id>/revisions/<n> -> 200 RevisionOut + ETag
 
 Bodies are in `schemas.py`. Writes are rate limited (limits.py); invalid specs get 422
-like /api/validate, unstorable text (NUL, unpaired surrogates) 422 with its path.
+like /api/validate (unpaired surrogates among their problems), NUL characters, which the
+databases cannot store, 422 with their path.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from codegen.problems import pointer
 from ..errors import error_response, problems_response
 from ..limits import writes
 from ..store import Conflict, Forbidden, NotFound, SavedModel, SpecContent, get_store
-from . import checked, reject_constant
+from . import checked, read_json
 from .schemas import (
     CreatedModel,
     ForkedModel,
@@ -133,21 +134,12 @@ def checked_id(model_id: str) -> str:
 
 def read_body() -> tuple[Any, str]:
     """The parsed JSON body and its exact text (without surrounding whitespace)."""
-    if not request.is_json:
-        fail(415, "the body must be JSON", "send Content-Type: application/json")
-    try:
-        text = request.get_data(cache=True).decode("utf-8")
-    except UnicodeDecodeError:
-        fail(400, "the body is not UTF-8", "send JSON encoded as UTF-8")
-    try:
-        data = json.loads(text, parse_constant=reject_constant)
-    except (ValueError, RecursionError):
-        fail(400, "the body is not valid JSON", "check the syntax, e.g. with a JSON linter")
+    data, text = read_json()
     return data, text.strip(JSON_WHITESPACE)
 
 
 def unstorable_text(value: Any, path: tuple[Any, ...] = ()) -> list[dict[str, str]]:
-    """Strings the database cannot hold exactly: NUL characters and unpaired surrogates."""
+    """Strings the databases cannot hold: NUL characters (codegen reports lone surrogates)."""
     found: list[dict[str, str]] = []
     if isinstance(value, str):
         if "\x00" in value:
@@ -158,18 +150,6 @@ def unstorable_text(value: Any, path: tuple[Any, ...] = ()) -> list[dict[str, st
                     "hint": "remove the NUL character",
                 }
             )
-        else:
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                found.append(
-                    {
-                        "path": pointer(*path),
-                        "message": "the text contains an unpaired UTF-16 surrogate "
-                        "(not valid Unicode)",
-                        "hint": "escape only complete characters, e.g. \\ud83d\\ude00",
-                    }
-                )
     elif isinstance(value, dict):
         for key, item in value.items():
             found += unstorable_text(key, (*path, key)) + unstorable_text(item, (*path, key))

@@ -162,6 +162,10 @@ class CatalogParam(_Out):
     choices: list[Any] | None = Field(description="the allowed values of a `choice`")
     length: int | None = Field(description="the length of an int_tuple or float_tuple")
     nullable: bool = Field(description="null is allowed")
+    data_path: bool = Field(
+        description="a file or folder of the dataset: relative to the generated code's "
+        "--data-dir, with no '..' (absolute paths get 422)"
+    )
     doc: str
 
 

@@ -7,13 +7,16 @@ from .base import Component
 
 _N_SAMPLES = Param("n_samples", "int", 1000, "Number of samples generated.", min=10, max=1_000_000)
 _NOISE = Param("noise", "float", 0.1, "Standard deviation of the added noise.", min=0.0)
-_ROOT = Param("root", "str", "data", "Folder with the data (overridden by --data-dir).")
+_ROOT = Param(
+    "root", "str", "data", "Folder with the data (overridden by --data-dir).", data_path=True
+)
 _TEST = Param(
     "test_path",
     "str",
     None,
     "Optional CSV of unlabelled rows to predict after training.",
     nullable=True,
+    data_path=True,
 )
 
 SKLEARN_SETS = {
@@ -65,7 +68,13 @@ DATASETS = (
         "csv",
         "A table in a CSV file: numeric columns standardised, categorical ones one-hot, gaps filled.",
         (
-            Param("path", "str", REQUIRED, "CSV file with a header row (relative to --data-dir)."),
+            Param(
+                "path",
+                "str",
+                REQUIRED,
+                "CSV file with a header row (relative to --data-dir).",
+                data_path=True,
+            ),
             Param("target", "str", REQUIRED, "Column to predict."),
             Param(
                 "task",
@@ -103,19 +112,34 @@ DATASETS = (
     Component(
         "image-folder",
         "Images in one sub-folder per class (torchvision ImageFolder), resized to the input shape.",
-        (Param("path", "str", REQUIRED, "Folder with one sub-folder per class."),),
+        (
+            Param(
+                "path",
+                "str",
+                REQUIRED,
+                "Folder with one sub-folder per class (relative to --data-dir).",
+                data_path=True,
+            ),
+        ),
         {"task": "classification", "in_memory": False},
     ),
     Component(
         "image-csv",
         "Image paths and labels in a CSV file (a custom Dataset), resized to the input shape.",
         (
-            Param("path", "str", REQUIRED, "CSV file: image path, label."),
+            Param(
+                "path",
+                "str",
+                REQUIRED,
+                "CSV file: image path, label (relative to --data-dir).",
+                data_path=True,
+            ),
             Param(
                 "image_dir",
                 "str",
                 "",
                 "Folder the image paths are relative to (default: the CSV's).",
+                data_path=True,
             ),
             Param(
                 "path_column",

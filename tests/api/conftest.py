@@ -5,7 +5,14 @@ from builder import create_app
 
 @pytest.fixture
 def app():
-    return create_app({"TESTING": True, "MAX_BODY_BYTES": 200_000, "MAX_NODES": 50})
+    return create_app(
+        {
+            "TESTING": True,
+            "MAX_BODY_BYTES": 200_000,
+            "MAX_NODES": 50,
+            "RATELIMIT_WORK": "1000000/second",
+        }
+    )
 
 
 @pytest.fixture

@@ -217,6 +217,7 @@ def store_client(tmp_path: Path) -> Any:
             "TESTING": True,
             "DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
             "RATELIMIT_WRITES": "100000/minute",
+            "RATELIMIT_WORK": "1000000/second",
         }
     )
     upgrade_app(app)

@@ -327,9 +327,10 @@ def _constant(text: str, name: str) -> Any:
 def test_hostile_csv_parameters_are_emitted_as_inert_strings(text: str) -> None:
     spec = _benign_csv()
     params = spec["training"]["dataset"]["params"]
-    params.update(path=text, target=text + "_target", id_column=text + "_id", test_path=text)
+    path = "data-" + text  # data paths are relative (an absolute one is a problem, not code)
+    params.update(path=path, target=text + "_target", id_column=text + "_id", test_path=path)
     files = _check_inert(spec, _benign_csv())
-    assert _constant(files["data.py"], "CSV_FILE") == text
+    assert _constant(files["data.py"], "CSV_FILE") == path
     assert _constant(files["data.py"], "TARGET") == text + "_target"
     assert _constant(files["data.py"], "ID_COLUMN") == text + "_id"
 
@@ -346,7 +347,7 @@ def test_nul_in_a_string_parameter_is_rejected() -> None:
         "__import__('os').system('x')",
         '"""; import os; """',
         "a\\",
-        "C:\\data\\new",
+        "data\\new",
         "`</script><script>alert(1)</script>`",
         "{{ 7*7 }}",
     ],
@@ -388,14 +389,15 @@ def test_hostile_image_dataset_parameters_are_emitted_as_inert_strings(text: str
     names.update(path_column="PATH_COLUMN", label_column="LABEL_COLUMN")
     benign = {"path": "labels.csv", "image_dir": "images", "path_column": "file"}
     benign["label_column"] = "label"
-    hostile = {key: f"{text}{key}" for key in benign}
+    hostile = {key: f"data-{text}{key}" for key in benign}  # data paths are relative
     files = _check_inert(_image_spec("image-csv", hostile), _image_spec("image-csv", benign))
     for key, constant in names.items():
         assert _constant(files["data.py"], constant) == hostile[key]
+    path = f"data-{text}"
     folder = _check_inert(
-        _image_spec("image-folder", {"path": text}), _image_spec("image-folder", {"path": "x"})
+        _image_spec("image-folder", {"path": path}), _image_spec("image-folder", {"path": "x"})
     )
-    assert _constant(folder["data.py"], "FOLDER") == text
+    assert _constant(folder["data.py"], "FOLDER") == path
 
 
 # ----------------------------------------------------------------------------- values

@@ -33,6 +33,7 @@ TEST_CONFIG = {
     "MAX_BODY_BYTES": 200_000,
     "MAX_NODES": 50,
     "RATELIMIT_WRITES": "100000/minute",
+    "RATELIMIT_WORK": "1000000/second",
 }
 _skipped_pg: list[str] = []
 
