@@ -309,7 +309,7 @@ def _training_context(
         "device": py(training.device),
         "data_dir": py(params_raw.get("root", "data") if dataset.type != "csv" else "data"),
         "out_default": f"runs/{slug(spec.name)}",
-        "out_default_literal": py(f"runs/{slug(spec.name)}"),
+        "run_name": py(slug(spec.name)),
         "download": dataset.type in ("mnist", "fashion-mnist", "cifar10"),
         "tensorboard": training.tensorboard,
         "plot": True,

@@ -242,3 +242,19 @@ def test_a_waiting_request_gets_the_slot_when_it_is_freed():
             pass
     thread.join(timeout=30)
     assert done == [True]
+
+
+def test_a_new_name_or_description_reformats_only_the_model_file():
+    """black's output is memoised per file text: keep the name out of the other files."""
+    from codegen import render
+
+    spec = load_example("house-prices-mlp")  # has predict.py too
+    first = render.generate(spec)
+    before = render._format.cache_info()
+    renamed = render.generate({**spec, "name": "Another name", "description": "Other text."})
+    after = render._format.cache_info()
+    changed = {name for name in first if first[name] != renamed[name]}
+    assert changed == {"model.py", "README.md", "spec.json"}
+    assert after.misses - before.misses == 1  # model.py; train, data and predict are hits
+    assert 'NAME = "another-name"' in renamed["model.py"]
+    assert 'Path("runs") / NAME' in renamed["train.py"]
