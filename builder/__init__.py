@@ -19,6 +19,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_NODES": 500,
     "MAX_EDGES": 2000,
     "MAX_REVISIONS": 100,
+    "PUBLIC_URL": "",
 }
 
 

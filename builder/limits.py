@@ -3,11 +3,11 @@
 - **Writes** to the models API (save, update, delete, fork) share one budget:
   `TORCHCANVAS_RATELIMIT_WRITES` (default "60/minute").
 - **Work**: validate, generate, the model pages, the gallery and downloads share a budget
-  in *work units* (`TORCHCANVAS_RATELIMIT_WORK`, default "300/10 seconds;1800/minute"). A
+  in *work units* (`TORCHCANVAS_RATELIMIT_WORK`, default "150/10 seconds;900/minute"). A
   request costs one unit plus one for each 10 ms of CPU it took (measured, see
   workload.py): a cached answer costs 1, validating LeNet 2, generating it after a layer
-  edit 4, generating a 500-node model 20 or more. So one client gets at most 3 s of CPU
-  in 10 s and 18 s in a minute (per process with `memory://`). The budget is tested before
+  edit 4, generating a 500-node model 20 or more. So one client gets at most 1.5 s of CPU
+  in 10 s and 9 s in a minute (per process with `memory://`). The budget is tested before
   the view runs and charged after it: an expensive request can take a client over its
   budget, and its next requests get 429 until the window has passed.
 
@@ -24,7 +24,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 DEFAULT_WRITES = "60/minute"
-DEFAULT_WORK = "300/10 seconds;1800/minute"
+DEFAULT_WORK = "150/10 seconds;900/minute"
 CPU_SECONDS_PER_UNIT = 0.01
 
 limiter = Limiter(get_remote_address)

@@ -30,12 +30,17 @@ def torchcanvas_command() -> list[str]:
 
 @contextlib.contextmanager
 def live_server(
-    database_url: str, log: Path, *serve_args: str, no_tracebacks: bool = False
+    database_url: str,
+    log: Path,
+    *serve_args: str,
+    no_tracebacks: bool = False,
+    env: dict[str, str] | None = None,
 ) -> Iterator[str]:
     """Serve on `database_url` (migrated at start), rate limits lifted; yields the base URL.
 
     `serve_args` go to `torchcanvas serve` (e.g. "--workers", "2"). With `no_tracebacks`,
-    a traceback in the server's log fails the test when the server stops.
+    a traceback in the server's log fails the test when the server stops. `env` adds to
+    (or overrides) the server's environment, e.g. to test the rate limits themselves.
     """
     port = free_port()
     env = {
@@ -43,6 +48,7 @@ def live_server(
         "DATABASE_URL": database_url,
         "TORCHCANVAS_RATELIMIT_WRITES": "100000/minute",
         "TORCHCANVAS_RATELIMIT_WORK": "1000000/second",
+        **(env or {}),
     }
     command = [*torchcanvas_command(), "serve", "--port", str(port), *serve_args]
     with log.open("w") as output:

@@ -36,6 +36,7 @@ from codegen.problems import pointer
 
 from ..errors import error_response, problems_response
 from ..limits import writes
+from ..security import external_url
 from ..store import Conflict, Forbidden, NotFound, SavedModel, SpecContent, get_store
 from . import checked, read_json
 from .schemas import (
@@ -80,7 +81,7 @@ def etag(revision: int) -> str:
 
 
 def share_url(model_id: str) -> str:
-    return f"{request.url_root}m/{model_id}"
+    return external_url("gallery.model_page", model_id=model_id)
 
 
 def metadata(model: SavedModel) -> dict[str, Any]:

@@ -18,12 +18,13 @@ from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from codegen.examples import load_example
 
+from ..security import public_base
 from .schemas import CORE_ROUTES, ROUTES, JsonObject, Route
 
 bp = Blueprint("openapi", __name__)
@@ -500,7 +501,7 @@ def openapi() -> Response:
 
 @bp.get("/api/docs")
 def docs() -> Response:
-    html = render_template("api_docs.html", **docs_context(request.url_root.rstrip("/")))
+    html = render_template("api_docs.html", **docs_context(public_base()))
     response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = DOCS_CSP
     return response

@@ -121,3 +121,32 @@ def test_proxy_fix_setting():
     assert proxy_fix_options({"x_for": 1, "x_proto": 1}) == {"x_for": 1, "x_proto": 1}
     with pytest.raises(ValueError, match="unknown keys"):
         proxy_fix_options({"x_forwarded": 1})
+
+
+def test_share_links_never_follow_the_host_header(database_url):
+    """Host: evil.example used to give http://evil.example/m/<id>."""
+    app = create_app(
+        {**TEST_CONFIG, "DATABASE_URL": database_url, "PUBLIC_URL": "https://canvas.example.org/"}
+    )
+    client = app.test_client()
+    evil = {"Host": "evil.example"}
+    created = client.post("/api/models", json=tiny_spec(), headers=evil).get_json()
+    assert created["url"] == f"https://canvas.example.org/m/{created['id']}"
+    listed = client.get("/api/models", headers=evil).get_json()["models"]
+    assert {m["url"].split("/m/")[0] for m in listed} == {"https://canvas.example.org"}
+    page = client.get(f"/m/{created['id']}", headers=evil).get_data(as_text=True)
+    assert "evil.example" not in page
+    assert f'content="https://canvas.example.org/m/{created["id"]}"' in page
+    assert "evil.example" not in client.get("/gallery", headers=evil).get_data(as_text=True)
+
+
+def test_trusted_hosts_refuse_other_host_names():
+    app = create_app({"TESTING": True, "TRUSTED_HOSTS": ["canvas.example.org"]})
+    client = app.test_client()
+    assert client.get("/api/health", headers={"Host": "canvas.example.org"}).status_code == 200
+    assert client.get("/api/health", headers={"Host": "evil.example"}).status_code == 400
+
+
+def test_a_public_url_must_be_http():
+    with pytest.raises(ValueError, match="PUBLIC_URL"):
+        create_app({"TESTING": True, "PUBLIC_URL": "canvas.example.org"})
