@@ -228,16 +228,56 @@ def attack_process(kind: str, base: str, seconds: float, *options: str) -> Itera
             result.update(json.loads(out.strip().splitlines()[-1]))
 
 
+def report(base: str, spec_file: str, big_spec_file: str, seconds: float) -> dict[str, Any]:
+    """p50/p99 of health and of a stored-model GET, quiet and under each attack in turn."""
+    spec = Path(spec_file).read_bytes()
+    model = json.loads(request(base, "POST", "/api/models", spec, timeout=60)[1])["id"]
+    status, body = request(base, "POST", "/api/models", Path(big_spec_file).read_bytes(), 120)
+    big = json.loads(body)["id"] if status == 201 else None
+    paths = ["/api/health", f"/api/models/{model}"]
+    attacks: dict[str, tuple[str, ...]] = {
+        "none": (),
+        "generate flood (16 threads, new names)": (
+            "generate",
+            "--spec",
+            spec_file,
+            "--threads",
+            "16",
+        ),
+        "slow clients (64 sockets)": ("slow", "--sockets", "64"),
+    }
+    if big is not None:
+        attacks["big page (16 threads)"] = ("page", "--path", f"/m/{big}", "--threads", "16")
+    results: dict[str, Any] = {"big_model_stored": big is not None}
+    for name, attack in attacks.items():
+        if not attack:
+            seen = probe(base, paths, seconds)
+            counts: dict[str, Any] = {}
+        else:
+            with attack_process(attack[0], base, seconds + 5, *attack[1:]) as counts:
+                seen = probe(base, paths, seconds)
+        results[name] = {
+            "health": seen[paths[0]].summary(),
+            "model": seen[paths[1]].summary(),
+            "attacker": counts,
+        }
+    return results
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="one attack on a loopback server")
-    parser.add_argument("kind", choices=["slow", "generate", "page"])
+    parser = argparse.ArgumentParser(description="one attack on a loopback server, or all")
+    parser.add_argument("kind", choices=["slow", "generate", "page", "report"])
     parser.add_argument("base")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--threads", type=int, default=32)
     parser.add_argument("--sockets", type=int, default=64)
     parser.add_argument("--spec", help="spec file for generate")
     parser.add_argument("--path", help="page path for page")
+    parser.add_argument("--big-spec", help="spec file of the big model (report)")
     args = parser.parse_args(argv)
+    if args.kind == "report":
+        print(json.dumps(report(args.base, args.spec, args.big_spec, args.seconds), indent=1))
+        return
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     counts: Counter[Any]

@@ -358,10 +358,12 @@ def get_revision(model_id: str, number: int) -> Response:
     # a larger number cannot be bound as an INTEGER parameter (SQLite raises OverflowError)
     revision = get_store().revision(model_id, number) if number <= MAX_REVISION else None
     if revision is None:
+        kept = current_app.config.get("MAX_REVISIONS") or 0
         fail(
             404,
             f"model '{model_id}' has no revision {number}",
-            f"GET /api/models/{model_id}/revisions lists them",
+            f"GET /api/models/{model_id}/revisions lists them"
+            + (f"; this server keeps the newest {kept} revisions of a model" if kept else ""),
         )
     tag = etag(revision.number)
     if not_modified(tag):

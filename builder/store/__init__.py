@@ -54,7 +54,9 @@ def get_store(app: Flask | None = None) -> Store:
         with _lock:
             store = app.extensions.get(EXTENSION)
             if store is None:
-                store = Store(make_engine(database_url(app)))
+                store = Store(
+                    make_engine(database_url(app)), int(app.config.get("MAX_REVISIONS") or 0)
+                )
                 app.extensions[EXTENSION] = store
     return store
 

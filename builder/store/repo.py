@@ -60,10 +60,15 @@ class SpecContent:
 
 
 class Store:
-    """Saved models and their revisions in one database."""
+    """Saved models and their revisions in one database.
 
-    def __init__(self, engine: Engine) -> None:
+    Each model keeps its newest `max_revisions` revisions (0: all of them): saving one more
+    deletes the oldest in the same transaction. The current spec is never among them.
+    """
+
+    def __init__(self, engine: Engine, max_revisions: int = 0) -> None:
         self.engine = engine
+        self.max_revisions = max_revisions
         self._read = sessionmaker(engine, expire_on_commit=False)
         writer = engine.execution_options(**{IMMEDIATE: True})
         self._write = sessionmaker(writer, expire_on_commit=False)
@@ -173,6 +178,13 @@ class Store:
                     raise NotFound(model_id)
                 raise Conflict(current)
             session.add(_revision(model_id, base + 1, content, now))
+            if self.max_revisions > 0:
+                oldest_kept = base + 2 - self.max_revisions
+                session.execute(
+                    delete(Revision).where(
+                        Revision.model_id == model_id, Revision.number < oldest_kept
+                    )
+                )
             session.flush()
             session.refresh(model)
         return model
