@@ -31,6 +31,7 @@ MODULES: dict[str, str] = {
     "overhead": "benchmarks.overhead",
     "codegen": "benchmarks.generation",
     "http": "benchmarks.http",
+    "editor": "benchmarks.editor",
 }
 """Benchmark name -> module, in the order they run."""
 

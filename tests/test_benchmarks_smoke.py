@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("tabular", "images", "overhead", "codegen", "http")
+BENCHMARKS = ("tabular", "images", "overhead", "codegen", "http", "editor")
 
 
 def run_benchmarks(*args: str, json_path: Path) -> subprocess.CompletedProcess[str]:
@@ -55,6 +55,9 @@ def test_quick_run_reports_every_benchmark(tmp_path):
     endpoints = data["http"]["endpoints"]
     assert "GET /api/health" in endpoints and "POST /api/generate, new name" in endpoints
     assert all(m["requests"] > 0 and m["errors"] == 0 for m in endpoints.values()), endpoints
+    for case in cases["editor"].values():  # timed in the browser, every figure there
+        for name in ("shapes_ms", "code_ms", "layout_ms"):
+            assert case[name] and all(ms > 0 for ms in case[name]), (name, case)
 
 
 def test_only_takes_commas_and_rejects_unknown_names(tmp_path):

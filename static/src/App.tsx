@@ -9,6 +9,7 @@ import { Palette } from "./components/Palette";
 import { ProblemList } from "./components/ProblemList";
 import { ShareDialog } from "./components/ShareDialog";
 import { StatusBar } from "./components/StatusBar";
+import { TabButton } from "./components/TabButton";
 import { Toolbar } from "./components/Toolbar";
 import { TrainingPanel } from "./components/TrainingPanel";
 import { Welcome } from "./components/Welcome";
@@ -55,8 +56,8 @@ import { useSharing } from "./useSharing";
 type Tab = "block" | "training" | "code";
 
 /** Validation follows edits closely (the shapes on the canvas); code generation a bit later. */
-const VALIDATE_DELAY = 60;
-const GENERATE_DELAY = 150;
+const VALIDATE_DELAY = 40;
+const GENERATE_DELAY = 80;
 
 function initialDoc(): Doc {
   const draft = loadDraft();
@@ -414,19 +415,12 @@ export function App() {
         <aside className="side" aria-label="Panels">
           <div className="tabs" role="tablist">
             {(["block", "training", "code"] as Tab[]).map((t) => (
-              <button
-                key={t}
-                type="button"
-                role="tab"
-                aria-selected={tab === t}
-                className={tab === t ? "active" : ""}
-                onClick={() => setTab(t)}
-              >
+              <TabButton key={t} selected={tab === t} onSelect={() => setTab(t)}>
                 {t === "block" ? "Block" : t === "training" ? "Training" : "Code"}
                 {t === "training" && placed.training.length + placed.input.length > 0 && (
                   <span className="badge">{placed.training.length + placed.input.length}</span>
                 )}
-              </button>
+              </TabButton>
             ))}
             <button type="button" className="panel-closer" onClick={() => toggle("side")} aria-label="Hide the side panel" title="Hide the side panel">
               ›

@@ -193,7 +193,7 @@ def test_gallery_lists_saved_models_with_their_facts(client):
     cards = page.by_class("card")
     assert len(cards) == 3  # the fork is a model too
     facts = {e.attr("data-fact") for e in page.within("dd", lambda p: p.tag == "article")}
-    assert facts == {"params", "forks", "created"}
+    assert facts == {"params", "forks", "created", "forked-from"}  # the fork's card says whose
     api = {m["id"]: m for m in client.get("/api/models").get_json()["models"]}
     params = [e.text for e in page.find("dd", data_fact="params")]
     forks = [e.text for e in page.find("dd", data_fact="forks")]
@@ -377,6 +377,10 @@ def test_forks_link_to_their_parent(client):
     assert forked.text == f"{parent}, revision 1"
     assert page.one("a", href=f"/m/{parent}").text == parent
     assert Page.of(client.get(f"/m/{parent}")).one("dd", data_fact="forks").text == "1"
+    # the gallery's card of the fork says where it comes from
+    gallery = Page.of(client.get("/gallery"))
+    assert gallery.one("dd", data_fact="forked-from").text == parent
+    assert gallery.texts_in("card").count(parent) == 1  # the link to the parent
     with get_store(client.application).engine.begin() as connection:
         connection.execute(delete(Revision).where(Revision.model_id == parent))
         connection.execute(delete(SavedModel).where(SavedModel.id == parent))

@@ -107,28 +107,38 @@ export function Canvas(props: Props) {
   const [dragging, setDragging] = useState(false);
   const [resync, setResync] = useState(0);
 
+  // Nodes are rebuilt from the document, reusing the ones whose content did not change, so
+  // an edit re-renders only the blocks it touched (a big model stays quick to edit).
+  const built = useRef(new Map<string, { key: string; node: Node }>());
   useEffect(() => {
     setNodes((previous) => {
       const before = new Map(previous.map((n) => [n.id, n]));
-      const keep = (id: string) => {
+      const cache = built.current;
+      const next = new Map<string, { key: string; node: Node }>();
+      const reuse = (id: string, key: string, at: XY, make: () => Node): Node => {
         const old = before.get(id);
-        return old?.measured ? { measured: old.measured } : {};
+        const same = cache.get(id)?.key === key && old?.position.x === at.x && old.position.y === at.y;
+        const node = same && old ? old : { ...make(), ...(old?.measured ? { measured: old.measured } : {}) };
+        next.set(id, { key, node });
+        return node;
       };
-      const input: Node<InputData> = {
-        id: INPUT,
-        type: "modelInput",
-        position: doc.inputPosition,
-        data: { shape: doc.inputShape, problems: placed.input, direction },
-        selected: selection.has(INPUT),
-        deletable: false,
-        ariaLabel: `Input ${doc.inputShape.join("×")}`,
-        ...keep(INPUT),
-      };
-      const blocks: Node<BlockData>[] = doc.blocks.map((block) => ({
-        id: block.id,
-        type: "block",
-        position: block.position,
-        data: {
+      const inputProblems = placed.input;
+      const input = reuse(
+        INPUT,
+        JSON.stringify([doc.inputPosition, doc.inputShape, inputProblems, direction, selection.has(INPUT)]),
+        doc.inputPosition,
+        (): Node<InputData> => ({
+          id: INPUT,
+          type: "modelInput",
+          position: doc.inputPosition,
+          data: { shape: doc.inputShape, problems: inputProblems, direction },
+          selected: selection.has(INPUT),
+          deletable: false,
+          ariaLabel: `Input ${doc.inputShape.join("×")}`,
+        }),
+      );
+      const blocks = doc.blocks.map((block) => {
+        const data: BlockData = {
           block,
           def: defs.get(block.type),
           info: analysis?.nodes[block.id],
@@ -136,11 +146,19 @@ export function Canvas(props: Props) {
           warnings: warnings.get(block.id) ?? [],
           isOutput: doc.output === block.id,
           direction,
-        },
-        selected: selection.has(block.id),
-        ariaLabel: `${block.type} ${block.id}`,
-        ...keep(block.id),
-      }));
+        };
+        const selected = selection.has(block.id);
+        const key = JSON.stringify([block, data.def?.type, data.info, data.problems, data.warnings, data.isOutput, direction, selected]);
+        return reuse(block.id, key, block.position, (): Node<BlockData> => ({
+          id: block.id,
+          type: "block",
+          position: block.position,
+          data,
+          selected,
+          ariaLabel: `${block.type} ${block.id}`,
+        }));
+      });
+      built.current = next;
       return [input, ...blocks];
     });
   }, [doc, defs, analysis, placed, warnings, selection, direction, resync]);

@@ -1,6 +1,7 @@
 import { Highlight, themes } from "prism-react-renderer";
 import { useState } from "react";
 import { usePrefersDark } from "../hooks/usePrefersDark";
+import { TabButton } from "./TabButton";
 
 interface Props {
   files: Record<string, string> | null;
@@ -52,16 +53,9 @@ export function CodePanel({ files, pending, onDownload }: Props) {
     <section className="panel-section code-panel" aria-label="Code">
       <div className="code-tabs" role="tablist" aria-label="Generated files">
         {names.map((n) => (
-          <button
-            key={n}
-            type="button"
-            role="tab"
-            aria-selected={n === name}
-            className={n === name ? "active" : ""}
-            onClick={() => setChosen(n)}
-          >
+          <TabButton key={n} selected={n === name} onSelect={() => setChosen(n)}>
             {n}
-          </button>
+          </TabButton>
         ))}
       </div>
       <div className="code-actions">

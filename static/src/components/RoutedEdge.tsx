@@ -14,7 +14,7 @@ export interface WireData extends Record<string, unknown> {
 export type WireEdge = Edge<WireData, "wire">;
 
 /** How wide the invisible stroke that catches clicks on a wire is, in screen pixels. */
-export const WIRE_HIT_WIDTH = 14;
+export const WIRE_HIT_WIDTH = 18;
 const CORNER = 6;
 
 /** An orthogonal polyline with rounded corners. */
