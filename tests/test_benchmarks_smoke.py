@@ -65,3 +65,13 @@ def test_only_takes_commas_and_rejects_unknown_names(tmp_path):
     assert proc.returncode != 0
     assert "unknown benchmark nonsense" in proc.stderr
     assert not (tmp_path / "x.json").exists()
+
+
+def test_the_editor_benchmarks_resnet50_is_torchvisions():
+    from benchmarks.editor import resnet50
+    from codegen.analysis import analyze
+
+    analysis = analyze(resnet50())
+    assert analysis.valid, analysis.problems
+    assert len(resnet50()["nodes"]) == 175
+    assert analysis.total_params == 25_557_032  # torchvision.models.resnet50()

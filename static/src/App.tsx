@@ -6,14 +6,14 @@ import { CodePanel } from "./components/CodePanel";
 import { HelpDialog } from "./components/HelpDialog";
 import { MyModelsDialog } from "./components/MyModelsDialog";
 import { Palette } from "./components/Palette";
-import { ProblemList } from "./components/ProblemList";
 import { ShareDialog } from "./components/ShareDialog";
 import { StatusBar } from "./components/StatusBar";
-import { TabButton } from "./components/TabButton";
+import { SidePanel, type Tab } from "./components/SidePanel";
 import { Toolbar } from "./components/Toolbar";
 import { TrainingPanel } from "./components/TrainingPanel";
 import { Welcome } from "./components/Welcome";
 import { useDebouncedRequest } from "./hooks/useDebouncedRequest";
+import { useEditing } from "./hooks/useEditing";
 import { useKeymap, type KeyCommand } from "./hooks/useKeymap";
 import { useViewPrefs } from "./hooks/useViewPrefs";
 import {
@@ -26,34 +26,16 @@ import {
   validate,
 } from "./lib/api";
 import { INPUT, emptyDoc, openDoc, specFromDoc, type Doc, type XY } from "./lib/doc";
-import { dropTarget } from "./lib/drop";
-import {
-  addFree,
-  appendAfter,
-  copyBlocks,
-  insertOnWire,
-  newBlock,
-  pasteClip,
-  removeBlocks,
-  removeWires,
-  renameBlock,
-  stackTail,
-  updateBlock,
-  type Clip,
-} from "./lib/edit";
+import { renameBlock, updateBlock } from "./lib/edit";
 import { downloadBlob, parseSpecText, saveSpecFile } from "./lib/files";
-import type { Sizes } from "./lib/geometry";
 import { inputShapeHint } from "./lib/hints";
 import * as H from "./lib/history";
-import { NODE_WIDTH, placeBlocks } from "./lib/layout";
+import { placeBlocks } from "./lib/layout";
 import { lint } from "./lib/lint";
 import { placeProblems } from "./lib/problems";
-import { wireId } from "./lib/slots";
 import { loadDraft, loadDraftSource, saveDraft } from "./lib/storage";
 import type { BlockDef, Catalog, ExampleInfo, Spec } from "./lib/types";
 import { useSharing } from "./useSharing";
-
-type Tab = "block" | "training" | "code";
 
 /** Validation follows edits closely (the shapes on the canvas); code generation a bit later. */
 const VALIDATE_DELAY = 40;
@@ -87,7 +69,6 @@ export function App() {
   const [revealRequest, setRevealRequest] = useState<{ ids: string[]; n: number }>({ ids: [], n: 0 });
   const reveal = useCallback((ids: string[]) => setRevealRequest((r) => ({ ids, n: r.n + 1 })), []);
   const { prefs, toggle, setDirection } = useViewPrefs();
-  const clip = useRef<Clip | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
 
   const defs = useMemo(
@@ -186,42 +167,23 @@ export function App() {
   }, [spec, draftSource]);
 
   const selectNew = useCallback(
-    (id: string) => {
-      setSelection(new Set([id]));
+    (ids: string[]) => {
+      setSelection(new Set(ids));
       setWireSelection(new Set());
-      setTab((t) => (t === "code" ? t : "block"));
-      reveal([id]);
+      reveal(ids);
     },
     [reveal],
   );
-
-  /** Stack a new block under the selected block (or the end of the stack), and select it. */
-  const addBlock = useCallback(
-    (type: string) => {
-      const chosen = [...selection];
-      const after = chosen.length === 1 ? chosen[0] : stackTail(doc);
-      const block = newBlock(doc, type, { x: 0, y: 0 });
-      change(appendAfter(doc, after, block));
-      selectNew(block.id);
-    },
-    [change, doc, selection, selectNew],
-  );
-
-  const dropBlock = useCallback(
-    (type: string, point: XY, sizes: Sizes, routes: Map<string, XY[]>) => {
-      const target = dropTarget(doc, point, sizes, routes, prefs.direction);
-      const block = newBlock(doc, type, { x: point.x - NODE_WIDTH / 2, y: point.y });
-      const next =
-        target.kind === "append"
-          ? appendAfter(doc, target.after, block)
-          : target.kind === "wire"
-            ? insertOnWire(doc, target.index, block)
-            : addFree(doc, block);
-      change(next);
-      selectNew(block.id);
-    },
-    [change, doc, prefs.direction, selectNew],
-  );
+  const { addBlock, dropBlock, deleteSelection, copy, paste } = useEditing({
+    doc,
+    change,
+    selection,
+    wireSelection,
+    setSelection,
+    setWireSelection,
+    selectNew,
+    direction: prefs.direction,
+  });
 
   const openFile = useCallback(
     async (file: File) => {
@@ -233,16 +195,6 @@ export function App() {
     },
     [load, say],
   );
-
-  const deleteSelection = useCallback(() => {
-    if (!selection.size && !wireSelection.size) return;
-    const wires = doc.wires.filter((w) => wireSelection.has(wireId(w)));
-    let next = removeWires(doc, wires);
-    next = removeBlocks(next, [...selection].filter((id) => id !== INPUT));
-    change(next);
-    setSelection(new Set());
-    setWireSelection(new Set());
-  }, [change, doc, selection, wireSelection]);
 
   const download = useCallback(async () => {
     try {
@@ -275,18 +227,8 @@ export function App() {
     { keys: ["delete", "backspace"], what: "delete the selection (a chain stays connected)", run: deleteSelection },
     { keys: ["mod+z"], what: "undo", run: undo },
     { keys: ["mod+shift+z", "mod+y"], what: "redo", run: redo },
-    { keys: ["mod+c"], what: "copy blocks", run: () => (clip.current = copyBlocks(doc, selection)) },
-    {
-      keys: ["mod+v"],
-      what: "paste blocks",
-      run: () => {
-        if (!clip.current?.blocks.length) return;
-        const pasted = pasteClip(doc, clip.current, { x: 40, y: 40 });
-        change(pasted.doc);
-        setSelection(new Set(pasted.ids));
-        reveal(pasted.ids);
-      },
-    },
+    { keys: ["mod+c"], what: "copy blocks", run: copy },
+    { keys: ["mod+v"], what: "paste blocks", run: paste },
     { keys: ["mod+a"], what: "select every block", run: () => setSelection(new Set(doc.blocks.map((b) => b.id))) },
     { keys: ["shift+l"], what: "lay the model out again", run: relayout },
     { keys: ["shift+d"], what: "switch the layout between top-down and left-right", run: () => setDirection(prefs.direction === "DOWN" ? "RIGHT" : "DOWN") },
@@ -412,67 +354,57 @@ export function App() {
         )}
       </main>
       {prefs.side ? (
-        <aside className="side" aria-label="Panels">
-          <div className="tabs" role="tablist">
-            {(["block", "training", "code"] as Tab[]).map((t) => (
-              <TabButton key={t} selected={tab === t} onSelect={() => setTab(t)}>
-                {t === "block" ? "Block" : t === "training" ? "Training" : "Code"}
-                {t === "training" && placed.training.length + placed.input.length > 0 && (
-                  <span className="badge">{placed.training.length + placed.input.length}</span>
-                )}
-              </TabButton>
-            ))}
-            <button type="button" className="panel-closer" onClick={() => toggle("side")} aria-label="Hide the side panel" title="Hide the side panel">
-              ›
-            </button>
-          </div>
-          <ProblemList problems={otherProblems} title="Model problems" />
-          <div className="tab-body" role="tabpanel">
-            {tab === "block" &&
-              (single ? (
-                <BlockPanel
-                  key={single.id}
-                  block={single}
-                  def={defs.get(single.type)}
-                  info={analysis?.nodes[single.id]}
-                  problems={placed.nodes.get(single.id) ?? []}
-                  warnings={warnings.get(single.id) ?? []}
-                  isOutput={doc.output === single.id}
-                  takenIds={new Set(doc.blocks.map((b) => b.id))}
-                  onParams={(params) => change(updateBlock(doc, single.id, { params }), `params:${single.id}`)}
-                  onRename={(id) => {
-                    change(renameBlock(doc, single.id, id));
-                    setSelection(new Set([id]));
-                  }}
-                  onLabel={(label) =>
-                    change(updateBlock(doc, single.id, { label: label || undefined }), `label:${single.id}`)
-                  }
-                  onOutput={(on) => change({ ...doc, output: on ? single.id : null })}
-                  onDelete={deleteSelection}
-                />
-              ) : (
-                <p className="muted panel-section">
-                  {selectedBlocks.length > 1
-                    ? `${selectedBlocks.length} blocks selected.`
-                    : "Select a block to set its parameters."}
-                </p>
-              ))}
-            {tab === "training" && (
-              <TrainingPanel
-                catalog={catalog}
-                inputShape={doc.inputShape}
-                inputHint={inputShapeHint(doc, defs)}
-                training={doc.training}
-                problems={placed.training}
-                inputProblems={placed.input}
-                onInputShape={(inputShape) => change({ ...doc, inputShape }, "input")}
-                onTraining={(training) => change({ ...doc, training }, "training")}
-                say={say}
+        <SidePanel
+          tab={tab}
+          onTab={setTab}
+          trainingProblems={placed.training.length + placed.input.length}
+          problems={otherProblems}
+          onClose={() => toggle("side")}
+        >
+          {tab === "block" &&
+            (single ? (
+              <BlockPanel
+                key={single.id}
+                block={single}
+                def={defs.get(single.type)}
+                info={analysis?.nodes[single.id]}
+                problems={placed.nodes.get(single.id) ?? []}
+                warnings={warnings.get(single.id) ?? []}
+                isOutput={doc.output === single.id}
+                takenIds={new Set(doc.blocks.map((b) => b.id))}
+                onParams={(params) => change(updateBlock(doc, single.id, { params }), `params:${single.id}`)}
+                onRename={(id) => {
+                  change(renameBlock(doc, single.id, id));
+                  setSelection(new Set([id]));
+                }}
+                onLabel={(label) =>
+                  change(updateBlock(doc, single.id, { label: label || undefined }), `label:${single.id}`)
+                }
+                onOutput={(on) => change({ ...doc, output: on ? single.id : null })}
+                onDelete={deleteSelection}
               />
-            )}
-            {tab === "code" && <CodePanel files={empty ? null : code.result} pending={code.pending} onDownload={download} />}
-          </div>
-        </aside>
+            ) : (
+              <p className="muted panel-section">
+                {selectedBlocks.length > 1
+                  ? `${selectedBlocks.length} blocks selected.`
+                  : "Select a block to set its parameters."}
+              </p>
+            ))}
+          {tab === "training" && (
+            <TrainingPanel
+              catalog={catalog}
+              inputShape={doc.inputShape}
+              inputHint={inputShapeHint(doc, defs)}
+              training={doc.training}
+              problems={placed.training}
+              inputProblems={placed.input}
+              onInputShape={(inputShape) => change({ ...doc, inputShape }, "input")}
+              onTraining={(training) => change({ ...doc, training }, "training")}
+              say={say}
+            />
+          )}
+          {tab === "code" && <CodePanel files={empty ? null : code.result} pending={code.pending} onDownload={download} />}
+        </SidePanel>
       ) : (
         <button type="button" className="panel-opener side-opener" onClick={() => toggle("side")} aria-label="Show the side panel">
           ‹ Panel

@@ -261,6 +261,17 @@ export function Canvas(props: Props) {
   }, [settled, revealRequest, flow]);
 
   const routes = layout.arrangement?.routes;
+  // The × of a selected wire: one function for every wire, reading the current document.
+  const deleteWire = useCallback(
+    (edgeId: string) => {
+      const current = latest.current.doc;
+      onChange(removeWires(current, current.wires.filter((w) => wireId(w) === edgeId)));
+      onSelect({ wires: () => new Set() });
+    },
+    [onChange, onSelect],
+  );
+  // As for nodes, a wire whose drawing did not change keeps its object (and is not re-rendered).
+  const builtEdges = useRef(new Map<string, { key: string; edge: WireEdge }>());
   const edges: WireEdge[] = useMemo(() => {
     const problemWires = new Set<string>();
     placed.wires.forEach((_, index) => {
@@ -278,35 +289,39 @@ export function Canvas(props: Props) {
       [...incomingWires(doc)].map(([target, wires]) => [target, inputSlots(defs.get(types.get(target) ?? ""), wires.length)]),
     );
     const order = new Map<string, number>();
-    return doc.wires.map((wire) => {
+    const next = new Map<string, { key: string; edge: WireEdge }>();
+    const made = doc.wires.map((wire) => {
       const id = wireId(wire);
       const k = order.get(wire.target) ?? 0;
       order.set(wire.target, k + 1);
       const slot = slots.get(wire.target)?.[k];
-      const routed = inPlace(wire.source) && inPlace(wire.target);
-      return {
-        id,
-        type: "wire",
-        source: wire.source,
-        target: wire.target,
-        targetHandle: slot?.handle,
-        selected: wireSelection.has(id),
-        // Only a selected wire's ends can be dragged, so they never catch clicks meant for others.
-        reconnectable: wireSelection.has(id),
-        markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
-        ariaLabel: `wire from ${wire.source} to ${wire.target}`,
-        data: {
-          route: routed ? routes?.get(id) : undefined,
-          label: slot?.label,
-          problem: problemWires.has(id),
-          onDelete: (edgeId: string) => {
-            onChange(removeWires(doc, doc.wires.filter((w) => wireId(w) === edgeId)));
-            onSelect({ wires: () => new Set() });
-          },
-        },
-      };
+      const route = inPlace(wire.source) && inPlace(wire.target) ? routes?.get(id) : undefined;
+      const selected = wireSelection.has(id);
+      const problem = problemWires.has(id);
+      const key = JSON.stringify([slot, route, selected, problem]);
+      const old = builtEdges.current.get(id);
+      const edge: WireEdge =
+        old && old.key === key
+          ? old.edge
+          : {
+              id,
+              type: "wire",
+              source: wire.source,
+              target: wire.target,
+              targetHandle: slot?.handle,
+              selected,
+              // Only a selected wire's ends can be dragged, so they never catch clicks meant for others.
+              reconnectable: selected,
+              markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
+              ariaLabel: `wire from ${wire.source} to ${wire.target}`,
+              data: { route, label: slot?.label, problem, onDelete: deleteWire },
+            };
+      next.set(id, { key, edge });
+      return edge;
     });
-  }, [doc, defs, placed, props.edgeWires, wireSelection, nodes, layout.arrangement, routes, onChange, onSelect]);
+    builtEdges.current = next;
+    return made;
+  }, [doc, defs, placed, props.edgeWires, wireSelection, nodes, layout.arrangement, routes, deleteWire]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange[]) => {
