@@ -14,10 +14,10 @@ import {
 } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { useAutoLayout } from "../hooks/useAutoLayout";
-import { INPUT, topologicalOrder, type Doc, type XY } from "../lib/doc";
+import { INPUT, type Doc, type XY } from "../lib/doc";
 import { connect, moveBlocks, reconnect, removeWires } from "../lib/edit";
 import type { Sizes } from "../lib/geometry";
-import type { Direction } from "../lib/layout";
+import { modelOrder, type Direction } from "../lib/layout";
 import type { Placed } from "../lib/problems";
 import { inputSlots, incomingWires, wireId } from "../lib/slots";
 import type { Analysis, BlockDef, Problem } from "../lib/types";
@@ -345,15 +345,15 @@ export function Canvas(props: Props) {
             setDragging(false);
             // A move only counts when it changes the order of blocks (their layout).
             const next = moveBlocks(doc, moved);
-            const before = topologicalOrder(doc).join();
-            if (topologicalOrder(next).join() !== before) onChange(next, "move");
+            const before = modelOrder(doc, direction).join();
+            if (modelOrder(next, direction).join() !== before) onChange(next, "move");
             else setResync((n) => n + 1);
           });
         }
         return updated;
       });
     },
-    [doc, onChange, onSelect],
+    [doc, direction, onChange, onSelect],
   );
 
   const onEdgesChange = useCallback(

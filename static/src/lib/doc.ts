@@ -101,11 +101,13 @@ export function openDoc(spec: Spec, source?: string): Doc {
 
 /**
  * Block ids in a topological order of the wires (sources first); ties and blocks
- * that no wire reaches are ordered by canvas position, top to bottom, left to right.
+ * that no wire reaches are ordered by canvas position: top to bottom, then left to right
+ * (`across` "x": left to right first, as siblings stand in a top-down layout).
  */
-export function topologicalOrder(doc: Doc): string[] {
+export function topologicalOrder(doc: Doc, across: "x" | "y" = "y"): string[] {
+  const [first, second] = across === "y" ? (["y", "x"] as const) : (["x", "y"] as const);
   const byPosition = [...doc.blocks].sort(
-    (a, b) => a.position.y - b.position.y || a.position.x - b.position.x,
+    (a, b) => a.position[first] - b.position[first] || a.position[second] - b.position[second],
   );
   const rank = new Map(byPosition.map((b, i) => [b.id, i]));
   const known = new Set(doc.blocks.map((b) => b.id));

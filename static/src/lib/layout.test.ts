@@ -98,6 +98,31 @@ describe("auto-layout", () => {
     expect(end("right")).toBeLessThan(end("left")); // "right" is the first argument
   });
 
+  it("is stable when siblings differ in height, and a sibling moved across swaps places", async () => {
+    const doc: Doc = {
+      ...emptyDoc(),
+      blocks: ["a", "b", "c"].map((id) => ({ id, type: "ReLU", params: {}, position: { x: 0, y: 0 } })),
+      wires: [
+        { source: INPUT, target: "a" },
+        { source: "a", target: "b" },
+        { source: "a", target: "c" },
+      ],
+    };
+    const sizes: Sizes = new Map(
+      [INPUT, "a", "b", "c"].map((id) => [id, { width: 200, height: id === "c" ? 140 : 60 }]),
+    );
+    const once = placeBlocks(doc, (await arrange(elk, doc, sizes, "DOWN", DEFS)).positions);
+    const twice = placeBlocks(once, (await arrange(elk, once, sizes, "DOWN", DEFS)).positions);
+    expect(layoutKey(twice, sizes, "DOWN")).toBe(layoutKey(once, sizes, "DOWN"));
+    expect(twice.blocks).toEqual(once.blocks);
+    const x = (d: Doc, id: string) => d.blocks.find((b) => b.id === id)!.position.x;
+    expect(x(once, "b")).toBeLessThan(x(once, "c"));
+    // Drag b to the right of c: the next layout keeps it there.
+    const moved = { ...once, blocks: once.blocks.map((b) => (b.id === "b" ? { ...b, position: { ...b.position, x: x(once, "c") + 50 } } : b)) };
+    const swapped = placeBlocks(moved, (await arrange(elk, moved, sizes, "DOWN", DEFS)).positions);
+    expect(x(swapped, "b")).toBeGreaterThan(x(swapped, "c"));
+  });
+
   it("keeps the key of an unchanged document, and moves only what the layout moved", async () => {
     const [, doc] = examples()[0];
     const sizes = sizesOf(doc);

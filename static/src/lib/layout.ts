@@ -4,8 +4,9 @@
  *
  * Each wire has its own port at both ends, so wires leaving one block start apart (each
  * can be clicked) and the wires into a merge block arrive left to right in argument order.
- * Blocks are given to ELK in the spec's node order (topological, ties broken by position),
- * which ELK keeps where it costs no crossings: moving a block beside its sibling swaps them.
+ * Blocks are given to ELK in a topological order whose ties are broken by position across
+ * the flow (left to right in a top-down layout, top to bottom across the page), which ELK
+ * keeps where it costs no crossings: moving a block beside its sibling swaps them.
  */
 import type { ELK, ElkExtendedEdge, ElkNode, ElkPort } from "elkjs/lib/elk-api";
 import { INPUT, topologicalOrder, type Doc, type XY } from "./doc";
@@ -45,6 +46,11 @@ export const LAYOUT_OPTIONS: Record<string, string> = {
   "elk.padding": "[top=0,left=0,bottom=0,right=0]",
 };
 
+/** The order blocks are given to ELK in: siblings as they stand across the flow. */
+export function modelOrder(doc: Doc, direction: Direction): string[] {
+  return topologicalOrder(doc, direction === "DOWN" ? "x" : "y");
+}
+
 const inPort = (node: string, k: number) => `${node}/in/${k}`;
 const outPort = (node: string, k: number) => `${node}/out/${k}`;
 
@@ -59,13 +65,17 @@ export function elkGraph(
   defs: Map<string, BlockDef>,
 ): ElkNode {
   const down = direction === "DOWN";
-  const ids = [INPUT, ...topologicalOrder(doc)];
+  const ids = [INPUT, ...modelOrder(doc, direction)];
   const types = new Map(doc.blocks.map((b) => [b.id, b.type]));
   const into = incomingWires(doc);
   const outOf = new Map<string, number>();
   const edges: ElkExtendedEdge[] = [];
   const ins = new Map<string, number>();
-  for (const wire of doc.wires) {
+  // Wires in the order of their targets (ELK reads the edges' order too); a target's own
+  // inputs keep their argument order.
+  const rank = new Map(ids.map((id, i) => [id, i]));
+  const wires = [...doc.wires].sort((a, b) => (rank.get(a.target) ?? 0) - (rank.get(b.target) ?? 0));
+  for (const wire of wires) {
     if (!types.has(wire.target) || (wire.source !== INPUT && !types.has(wire.source))) continue;
     const out = outOf.get(wire.source) ?? 0;
     const k = ins.get(wire.target) ?? 0;
@@ -174,7 +184,7 @@ export function layoutKey(doc: Doc, sizes: Sizes, direction: Direction): string 
     const s = sizes.get(id);
     return s ? `${Math.round(s.width)}x${Math.round(s.height)}` : "?";
   };
-  const order = topologicalOrder(doc);
+  const order = modelOrder(doc, direction);
   return JSON.stringify([
     direction,
     [INPUT, ...order].map((id) => `${id}:${size(id)}`),
