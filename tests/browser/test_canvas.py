@@ -170,7 +170,7 @@ def test_wiring_with_large_hit_areas(page: Page) -> None:
         source = node(page, "linear_1").locator(".react-flow__handle-bottom")
         source.drag_to(node(page, target_id))
         expect(wire(page, "linear_1", target_id)).to_have_count(1)
-    settled(page)
+    fit(page)
     assert layout_faults(page) == []
     for target_id in ("relu_1", "linear_3", "add_1"):
         edge = wire(page, "linear_1", target_id)
