@@ -302,3 +302,25 @@ def test_the_public_page_draws_the_editors_layout(page: Page, tmp_path: Path) ->
           return found;
         }""")
     assert faults == []
+
+
+def test_a_busy_server_is_asked_again_when_it_says(page: Page) -> None:
+    """A 429 with Retry-After (the server's work limit) delays the check; it is no error."""
+    refused: list[str] = []
+
+    def once_too_much(route) -> None:  # type: ignore[no-untyped-def]
+        if refused:
+            route.continue_()
+            return
+        refused.append(route.request.url)
+        route.fulfill(
+            status=429,
+            headers={"Retry-After": "1", "Content-Type": "application/json"},
+            body='{"errors": [{"path": "", "message": "too much work", "hint": "wait"}]}',
+        )
+
+    page.route("**/api/validate", once_too_much)
+    load_example(page, "digits-mlp")
+    wait_valid(page)
+    assert len(refused) == 1
+    expect(page.locator(".status .message")).not_to_contain_text("Checking failed")

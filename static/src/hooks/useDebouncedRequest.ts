@@ -1,4 +1,8 @@
 import { useEffect, useRef, useState } from "react";
+import { ApiError } from "../lib/api";
+
+/** The longest a request waits for a busy server before it gives up, in seconds. */
+const MAX_RETRY_AFTER = 30;
 
 interface Options {
   /** Wait this long after the last change of `key` before asking. */
@@ -11,6 +15,8 @@ interface Options {
 /**
  * The answer of a request that follows `key`: asked `delay` ms after `key` last changed;
  * a newer key aborts the request in flight, so an answer is never older than one shown.
+ * A server that is busy or asked too much (429, 503 with Retry-After) is asked again when
+ * it says, still pending meanwhile.
  */
 export function useDebouncedRequest<T>(
   key: string,
@@ -24,7 +30,8 @@ export function useDebouncedRequest<T>(
   useEffect(() => {
     if (!enabled) return;
     const controller = new AbortController();
-    const timer = window.setTimeout(() => {
+    let timer = 0;
+    const ask = () => {
       latest.current
         .run(controller.signal)
         .then((result) => {
@@ -32,10 +39,16 @@ export function useDebouncedRequest<T>(
         })
         .catch((error: Error) => {
           if (controller.signal.aborted) return;
+          const wait = error instanceof ApiError ? error.retryAfter : null;
+          if (wait !== null && wait <= MAX_RETRY_AFTER) {
+            timer = window.setTimeout(ask, Math.max(wait, 1) * 1000);
+            return;
+          }
           setAnswered((a) => ({ ...a, key }));
           latest.current.onError?.(error);
         });
-    }, delay);
+    };
+    timer = window.setTimeout(ask, delay);
     return () => {
       window.clearTimeout(timer);
       controller.abort();

@@ -5,9 +5,16 @@ export class ApiError extends Error {
   constructor(
     public status: number,
     public problems: Problem[],
+    /** Seconds to wait before asking again (429 and 503 answers say so). */
+    public retryAfter: number | null = null,
   ) {
     super(problems.map((p) => p.message).join("; ") || `HTTP ${status}`);
   }
+}
+
+function seconds(header: string | null): number | null {
+  const value = Number(header);
+  return header !== null && Number.isFinite(value) && value >= 0 ? value : null;
 }
 
 async function request(url: string, init?: RequestInit): Promise<Response> {
@@ -19,7 +26,7 @@ async function request(url: string, init?: RequestInit): Promise<Response> {
     } catch {
       problems = [{ path: "", message: `the server answered ${response.status}`, hint: "" }];
     }
-    throw new ApiError(response.status, problems);
+    throw new ApiError(response.status, problems, seconds(response.headers.get("Retry-After")));
   }
   return response;
 }
