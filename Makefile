@@ -16,12 +16,13 @@ FRONTEND := $(if $(wildcard static/package.json),static/dist/.vite/manifest.json
 
 .PHONY: run test frontend lint format bench clean system-packages
 
-run: $(VENV)/.app $(FRONTEND)
-	$(BIN)/torchcanvas serve --host $(HOST) --port $(PORT)
+# The web server and one worker for in-app runs; Ctrl-C stops both.
+run: $(VENV)/.run $(FRONTEND)
+	$(BIN)/torchcanvas serve --host $(HOST) --port $(PORT) --with-worker
 
 test: $(VENV)/.test $(FRONTEND) system-packages
 	$(if $(FRONTEND),cd static && npm test)
-	scripts/with-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+	scripts/with-postgres.sh scripts/with-redis.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,10 +32,16 @@ $(VENV)/.app: $(VENV)/bin/python pyproject.toml
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
+# Runs train generated projects in the worker's own interpreter: it needs torch.
+$(VENV)/.run: $(VENV)/bin/python pyproject.toml
+	$(BIN)/python -c "import torch, torchvision" 2>/dev/null || $(BIN)/pip install --quiet $(TORCH)
+	$(BIN)/pip install --quiet -e ".[run]"
+	touch $(VENV)/.app $@
+
 $(VENV)/.test: $(VENV)/bin/python pyproject.toml
 	$(BIN)/python -c "import torch, torchvision" 2>/dev/null || $(BIN)/pip install --quiet $(TORCH)
 	$(BIN)/pip install --quiet -e ".[test]"
-	touch $(VENV)/.app $@
+	touch $(VENV)/.app $(VENV)/.run $@
 
 # `npm install --no-save` installs the locked versions without rewriting the lock. Not `npm ci`:
 # it refuses a lock that lacks other platforms' optional packages (rollup's and esbuild's native
@@ -48,10 +55,11 @@ static/dist/.vite/manifest.json: static/node_modules/.package-lock.json $(FRONTE
 
 frontend: static/dist/.vite/manifest.json
 
-# Debian packages the tests use: a real browser, a real PostgreSQL, wrk for benchmarks.
+# Debian packages the tests use: a real browser, a real PostgreSQL and Redis, wrk for benchmarks.
 system-packages:
-	@command -v chromium >/dev/null && command -v pg_ctlcluster >/dev/null && command -v wrk >/dev/null || \
-	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium postgresql wrk >/dev/null; }
+	@command -v chromium >/dev/null && command -v pg_ctlcluster >/dev/null && command -v wrk >/dev/null && \
+	  command -v redis-server >/dev/null || \
+	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium postgresql redis-server wrk >/dev/null; }
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check builder codegen tests benchmarks
@@ -62,7 +70,7 @@ format: $(VENV)/.test
 	$(BIN)/black builder codegen tests benchmarks
 
 bench: $(VENV)/.test $(FRONTEND) system-packages
-	scripts/with-postgres.sh $(BIN)/python -m benchmarks.run
+	scripts/with-postgres.sh scripts/with-redis.sh $(BIN)/python -m benchmarks.run
 
 clean:
 	rm -rf $(VENV) static/node_modules static/dist .pytest_cache

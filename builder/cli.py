@@ -150,6 +150,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app()
     if not args.no_migrate:
         print(f"database {migrate(app)} is up to date", file=sys.stderr)
+    if args.with_worker:
+        start_worker_process()
     if args.workers > 1 or args.production:
         return run_production(args)
     print(f"TorchCanvas on http://{args.host}:{args.port}/ (development server)")
@@ -184,6 +186,49 @@ def run_production(args: argparse.Namespace) -> int:
     return 0
 
 
+def start_worker_process() -> None:
+    """`torchcanvas worker` beside the server; it stops with the server (and with Ctrl-C,
+    which reaches both: they share the terminal's process group)."""
+    import atexit
+    import subprocess
+
+    worker = subprocess.Popen([*torchcanvas_command(), "worker", "--no-migrate"])
+
+    def stop() -> None:
+        if worker.poll() is None:
+            worker.terminate()
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+    atexit.register(stop)
+
+
+def torchcanvas_command() -> list[str]:
+    script = Path(sys.executable).parent / "torchcanvas"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "builder.cli"]
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from . import create_app
+    from .runs import run_settings
+    from .runs.queue import describe
+    from .runs.worker import run_worker
+
+    app = create_app()
+    if not args.no_migrate:
+        migrate(app)
+    settings = run_settings(app)
+    print(
+        f"TorchCanvas worker: {args.concurrency} at a time, queue {describe(settings.queue_url)}, "
+        f"run folders in {settings.runs_dir}",
+        file=sys.stderr,
+    )
+    run_worker(app, args.concurrency)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="torchcanvas", description="A visual model builder for PyTorch."
@@ -208,7 +253,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--no-migrate", action="store_true", help="do not upgrade the database schema first"
     )
+    serve.add_argument(
+        "--with-worker", action="store_true", help="also start a worker for runs (make run does)"
+    )
     serve.set_defaults(run=cmd_serve)
+
+    worker = commands.add_parser("worker", help="run training jobs from the queue")
+    worker.add_argument("--concurrency", type=int, default=1, help="runs at the same time")
+    worker.add_argument(
+        "--no-migrate", action="store_true", help="do not upgrade the database schema first"
+    )
+    worker.set_defaults(run=cmd_worker)
 
     db = commands.add_parser("db", help="the database of saved models (DATABASE_URL)")
     db_commands = db.add_subparsers(dest="db_command", required=True)

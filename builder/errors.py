@@ -46,7 +46,7 @@ def register(app: Flask) -> None:
         status = error.code or 500
         message = error.description or error.name
         if status == 413:
-            limit = app.config["MAX_CONTENT_LENGTH"]
+            limit = request.max_content_length or app.config["MAX_CONTENT_LENGTH"]
             message = f"the request body is larger than {limit} bytes"
         response = error_response(status, message, HINTS.get(status, ""))
         if status == 405 and error.valid_methods:  # type: ignore[attr-defined]

@@ -299,9 +299,6 @@ def _training_context(
             "mae": "MAE",
         }[plan.metric],
         "log_target": bool(params_raw.get("log_target")),
-        "needs_math": step == "batch"
-        or plan.metric in ("rmse", "log_rmse")
-        or training.early_stopping is not None,
         "epochs": training.epochs,
         "batch_size": training.batch_size,
         "lr": py(lr),

@@ -41,6 +41,7 @@ def live_server(
     `serve_args` go to `torchcanvas serve` (e.g. "--workers", "2"). With `no_tracebacks`,
     a traceback in the server's log fails the test when the server stops. `env` adds to
     (or overrides) the server's environment, e.g. to test the rate limits themselves.
+    The instance folder (queue, run folders) is `instance/` beside the log.
     """
     port = free_port()
     env = {
@@ -48,6 +49,7 @@ def live_server(
         "DATABASE_URL": database_url,
         "TORCHCANVAS_RATELIMIT_WRITES": "100000/minute",
         "TORCHCANVAS_RATELIMIT_WORK": "1000000/second",
+        "TORCHCANVAS_INSTANCE_PATH": str(log.parent / "instance"),
         **(env or {}),
     }
     command = [*torchcanvas_command(), "serve", "--port", str(port), *serve_args]

@@ -25,12 +25,14 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from codegen.examples import load_example
 
 from ..security import public_base
-from .schemas import CORE_ROUTES, ROUTES, JsonObject, Route
+from .run_schemas import RUN_ROUTES
+from .schemas import CORE_ROUTES, ROUTES, JsonObject, ModelSpec, Route
 
 bp = Blueprint("openapi", __name__)
 
 REF = "#/components/schemas/{model}"
 JSON = "application/json"
+FORM = "multipart/form-data"
 EXAMPLE_SPEC = "digits-mlp"  # the request body example of every spec-taking operation
 
 DOCS_ROUTES: list[Route] = [
@@ -44,6 +46,11 @@ DOCS_ROUTES: list[Route] = [
 TAGS = [
     {"name": "core", "description": "The catalog, checking a model and generating its project."},
     {"name": "models", "description": "Saved models: share links, edit tokens, forks, revisions."},
+    {
+        "name": "runs",
+        "description": "Training in the app: runs on the job queue, their live "
+        "events, artifacts, quick checks, uploads and predictions.",
+    },
     {"name": "docs", "description": "This reference."},
 ]
 
@@ -77,6 +84,24 @@ DESCRIPTIONS = {
     ("post", "/api/models/{id}/fork", 404): _NO_MODEL,
     ("get", "/api/models/{id}/revisions", 404): _NO_MODEL,
     ("get", "/api/models/{id}/revisions/{revision}", 404): "No such model, or no such revision",
+    ("get", "/api/models/{id}/runs", 404): _NO_MODEL,
+    ("get", "/api/models/{id}/runs", 422): "The query string is invalid",
+    ("post", "/api/runs", 403): "Runs are not allowed for this client (TORCHCANVAS_RUNS)",
+    ("post", "/api/runs", 404): "No saved model, revision or upload has this id",
+    ("post", "/api/runs", 429): "This client has too many queued or running runs",
+    ("post", "/api/runs", 503): "The queue is not available",
+    ("post", "/api/runs/{run_id}/cancel", 403): "Only who may start runs may cancel them",
+    ("post", "/api/runs/{run_id}/predict", 409): "The run has not succeeded (no model.pt)",
+    ("post", "/api/runs/{run_id}/predict", 422): "The model cannot read this input",
+    ("post", "/api/runs/{run_id}/predict", 503): "No worker answered in time",
+    ("post", "/api/experiments/{experiment}/runs", 404): "No experiment has this name",
+    ("post", "/api/experiments/{experiment}/runs", 429): "Too many queued or running runs",
+    ("post", "/api/checks", 403): "Runs are not allowed for this client (TORCHCANVAS_RUNS)",
+    ("post", "/api/checks", 429): "This client has too many queued or running runs",
+    ("post", "/api/checks", 503): "No worker answered in time (is `torchcanvas worker` running?)",
+    ("post", "/api/uploads", 403): "Runs are not allowed for this client (TORCHCANVAS_RUNS)",
+    ("post", "/api/uploads", 422): "The file is not a CSV, UTF-8 text or a zip of images",
+    ("post", "/api/uploads", 429): "Too many uploads from this address",
 }
 
 PATH_PARAMS: dict[str, dict[str, Any]] = {
@@ -92,11 +117,32 @@ PATH_PARAMS: dict[str, dict[str, Any]] = {
         "description": "an example's name, as listed by GET /api/examples",
         "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"},
     },
+    "run_id": {
+        "description": "the run's id, as returned when it was started",
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+    },
+    "upload_id": {
+        "description": "the upload's id, as returned when it was uploaded",
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+    },
+    "experiment": {
+        "description": "an experiment's name, as listed by GET /api/experiments",
+        "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"},
+    },
+    "artifact": {
+        "description": "a file name listed in the run's `artifacts`",
+        "schema": {"type": "string", "pattern": "^[a-z_]{1,32}[.](pt|json|png|log)$"},
+    },
 }
 
 REQUEST_HEADERS: dict[str, dict[str, Any]] = {
     "If-None-Match": {
         "description": 'an ETag from an earlier answer, e.g. "r3": 304 while it is current',
+        "schema": {"type": "string"},
+    },
+    "Last-Event-ID": {
+        "description": 'the id of the last event received, e.g. "e7": epochs up to it are '
+        "not sent again",
         "schema": {"type": "string"},
     },
     "If-Match": {
@@ -166,7 +212,7 @@ DOCS_CSP = "; ".join(
 
 def api_routes() -> list[Route]:
     """Every endpoint of the JSON API, in the order of the reference."""
-    return [*CORE_ROUTES, *ROUTES, *DOCS_ROUTES]
+    return [*CORE_ROUTES, *ROUTES, *RUN_ROUTES, *DOCS_ROUTES]
 
 
 def package_version() -> str:
@@ -256,10 +302,28 @@ def _operation(route: Route, refs: dict[Any, dict[str, Any]]) -> dict[str, Any]:
     if parameters:
         operation["parameters"] = parameters
     if route.body is not None:
+        spec_body = route.body is ModelSpec
         operation["requestBody"] = {
             "required": True,
-            "description": "a model spec (torchcanvas.model v1); any other JSON gets 422",
-            "content": {JSON: {"schema": refs[route.body], "examples": _body_examples()}},
+            "description": (
+                "a model spec (torchcanvas.model v1); any other JSON gets 422"
+                if spec_body
+                else (route.body.__doc__ or "").strip().splitlines()[0]
+            ),
+            "content": {
+                JSON: {"schema": refs[route.body], "examples": _body_examples(not spec_body)}
+            },
+        }
+    elif route.form:
+        properties = {
+            name: {"type": "string", "description": text}
+            | ({"format": "binary"} if name == "file" else {})
+            for name, text in route.form.items()
+        }
+        operation["requestBody"] = {
+            "required": True,
+            "description": "a multipart form",
+            "content": {FORM: {"schema": {"type": "object", "properties": properties}}},
         }
     if "Authorization" in route.headers:
         operation["security"] = [{"bearerAuth": []}]
@@ -268,7 +332,8 @@ def _operation(route: Route, refs: dict[Any, dict[str, Any]]) -> dict[str, Any]:
 
 
 @cache
-def _body_examples() -> dict[str, Any]:
+def _body_examples(wrapped: bool = False) -> dict[str, Any]:
+    """The example spec as a body; `wrapped`: as the `spec` field of a body (runs)."""
     spec = load_example(EXAMPLE_SPEC)
     if spec is None:  # pragma: no cover - the examples ship with the package
         return {}
@@ -276,7 +341,7 @@ def _body_examples() -> dict[str, Any]:
         EXAMPLE_SPEC: {
             "summary": spec.get("name", EXAMPLE_SPEC),
             "description": f"GET /api/examples/{EXAMPLE_SPEC}; the other examples work too",
-            "value": spec,
+            "value": {"spec": spec} if wrapped else spec,
         }
     }
 
@@ -404,7 +469,9 @@ def curl_example(base: str, path: str, method: str, operation: dict[str, Any]) -
         parts.append(f"-X {method.upper()}")
     if operation.get("security"):
         parts.append("-H 'Authorization: Bearer <edit_token>'")
-    if "requestBody" in operation:
+    if FORM in operation.get("requestBody", {}).get("content", {}):
+        parts.append("-F file=@data.csv")
+    elif "requestBody" in operation:
         parts += ["-H 'Content-Type: application/json'", "--data @spec.json"]
     if "application/zip" in operation["responses"].get("200", {}).get("content", {}):
         parts.append("-o model.zip")
@@ -420,7 +487,8 @@ def docs_context(base: str) -> dict[str, Any]:
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             body = operation.get("requestBody")
-            body_ref = body["content"][JSON]["schema"]["$ref"] if body else None
+            body_json = body["content"].get(JSON, {}) if body else {}
+            body_ref = body_json.get("schema", {}).get("$ref")
             responses = []
             for status, response in operation["responses"].items():
                 content = [
@@ -461,9 +529,7 @@ def docs_context(base: str) -> dict[str, Any]:
                     ],
                     "body": _schema_name(body_ref) if body_ref else None,
                     "body_description": body["description"] if body else "",
-                    "body_examples": (
-                        list(body["content"][JSON].get("examples", {})) if body else []
-                    ),
+                    "body_examples": (list(body_json.get("examples", {}))),
                     "responses": responses,
                     "curl": curl_example(base, path, method, operation),
                 }

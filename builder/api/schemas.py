@@ -287,6 +287,7 @@ class Route:
     `responses` maps each status the view can answer with to its JSON body (None: no
     JSON body); `media` gives a status another content type (the zip of /api/generate).
     `headers` are request headers; an `Authorization` header means a bearer token.
+    `form` describes a multipart body (uploads) instead of a JSON `body`.
     """
 
     method: str
@@ -300,6 +301,8 @@ class Route:
     tag: str = "models"
     response_headers: dict[int, tuple[str, ...]] = field(default_factory=dict)
     media: dict[int, str] = field(default_factory=dict)
+    # a multipart/form-data body instead of JSON: field name -> description ("file" is binary)
+    form: dict[str, str] = field(default_factory=dict)
 
 
 _JSON_BODY = {400: ErrorResponse, 413: ErrorResponse, 415: ErrorResponse}

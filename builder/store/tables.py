@@ -2,7 +2,8 @@
 
 `models` holds the current state of every saved model (its spec as the exact JSON text
 the user sent), `revisions` its newest specs (`MAX_REVISIONS`, the current one included),
-zlib-compressed: JSON shrinks 5 to 20 times.
+zlib-compressed: JSON shrinks 5 to 20 times; `runs` and `run_epochs` the in-app
+training runs and their per-epoch history, `uploads` the data uploaded for them.
 Changing a table here needs a new Alembic revision in `builder/migrations/versions/`.
 """
 
@@ -15,8 +16,10 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -118,4 +121,70 @@ class Revision(Base):
     spec: Mapped[str] = mapped_column("spec_zlib", CompressedText)
     name: Mapped[str] = mapped_column(Text)
     total_params: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Run(Base):
+    """A training run (or a quick check) of a stored spec, as the queue's workers see it.
+
+    `spec` is the exact spec the worker generates the project from (overrides applied);
+    `status` moves queued -> running -> succeeded | failed | cancelled. A running run's
+    worker renews `heartbeat_at`; one whose heartbeat stops is queued again and resumes
+    from its checkpoint. `seq` grows with every change, so event streams poll cheaply.
+    """
+
+    __tablename__ = "runs"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="train")
+    model_id: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
+    model_revision: Mapped[int | None] = mapped_column(Integer, default=None)
+    name: Mapped[str] = mapped_column(Text, default="")
+    spec: Mapped[str] = mapped_column(Text)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    upload_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    client: Mapped[str] = mapped_column(String(64), index=True, default="")
+    status: Mapped[str] = mapped_column(String(16), index=True, default="queued")
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    progress: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    epochs: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str | None] = mapped_column(String(128), default=None)
+    pid: Mapped[int | None] = mapped_column(Integer, default=None)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class RunEpoch(Base):
+    """One line of a run's history: the numbers train.py reported at the end of an epoch."""
+
+    __tablename__ = "run_epochs"
+
+    run_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    epoch: Mapped[int] = mapped_column(Integer, primary_key=True)
+    loss: Mapped[float | None] = mapped_column(Float, default=None)
+    val_loss: Mapped[float | None] = mapped_column(Float, default=None)
+    metric: Mapped[float | None] = mapped_column(Float, default=None)
+    lr: Mapped[float | None] = mapped_column(Float, default=None)
+    seconds: Mapped[float | None] = mapped_column(Float, default=None)
+
+
+class Upload(Base):
+    """A data file a client uploaded for runs; its files live in the instance folder."""
+
+    __tablename__ = "uploads"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(Text, default="")
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    info: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    client: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

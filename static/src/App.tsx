@@ -6,6 +6,7 @@ import { CodePanel } from "./components/CodePanel";
 import { HelpDialog } from "./components/HelpDialog";
 import { MyModelsDialog } from "./components/MyModelsDialog";
 import { Palette } from "./components/Palette";
+import { RunPanel } from "./components/RunPanel";
 import { ShareDialog } from "./components/ShareDialog";
 import { StatusBar } from "./components/StatusBar";
 import { SidePanel, type Tab } from "./components/SidePanel";
@@ -404,6 +405,7 @@ export function App() {
             />
           )}
           {tab === "code" && <CodePanel files={empty ? null : code.result} pending={code.pending} onDownload={download} />}
+          {tab === "run" && <RunPanel spec={spec} runnable={analysis?.valid === true && !!spec.training} say={say} />}
         </SidePanel>
       ) : (
         <button type="button" className="panel-opener side-opener" onClick={() => toggle("side")} aria-label="Show the side panel">

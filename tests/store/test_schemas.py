@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+from builder.api.run_schemas import RUN_ROUTES
 from builder.api.schemas import (
     ROUTES,
     CreatedModel,
@@ -25,7 +26,8 @@ def test_routes_table_lists_every_models_endpoint(app):
             path = re.sub(r"<(?:\w+:)?model_id>", "{id}", rule.rule)
             path = re.sub(r"<(?:\w+:)?number>", "{revision}", path)
             served |= {(m.lower(), path) for m in rule.methods - {"HEAD", "OPTIONS"}}
-    assert served == {(r.method, r.path) for r in ROUTES}
+    runs_of_models = [r for r in RUN_ROUTES if r.path.startswith("/api/models")]
+    assert served == {(r.method, r.path) for r in [*ROUTES, *runs_of_models]}
 
 
 def test_responses_validate_against_their_schemas(client):

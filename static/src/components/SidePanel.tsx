@@ -3,11 +3,12 @@ import type { Problem } from "../lib/types";
 import { ProblemList } from "./ProblemList";
 import { TabButton } from "./TabButton";
 
-export type Tab = "block" | "training" | "code";
+export type Tab = "block" | "training" | "code" | "run";
 const TABS: [Tab, string][] = [
   ["block", "Block"],
   ["training", "Training"],
   ["code", "Code"],
+  ["run", "Run"],
 ];
 
 interface Props {
@@ -21,7 +22,7 @@ interface Props {
   children: ReactNode;
 }
 
-/** The side panel: the selected block, the training settings or the generated code. */
+/** The side panel: the selected block, the training settings, the generated code or runs. */
 export function SidePanel({ tab, onTab, trainingProblems, problems, onClose, children }: Props) {
   return (
     <aside className="side" aria-label="Panels">

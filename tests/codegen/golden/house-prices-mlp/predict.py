@@ -7,6 +7,7 @@ predicts every row of a CSV file with the training table's columns:
 """
 
 import argparse
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -27,6 +28,9 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--out", type=Path, default=Path("runs") / NAME, help="train.py's output folder"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="one JSON object per prediction"
     )
     return parser.parse_args()
 
@@ -49,6 +53,16 @@ def main() -> None:
     with torch.no_grad():
         outputs = model(encode_new_rows(args.data_dir, rows))
     predictions = outputs.squeeze(1).exp().tolist()
+    names, probabilities = [], [[] for _ in predictions]
+    if args.json:
+        for prediction, row in zip(predictions, probabilities, strict=True):
+            report = {
+                "predicted": prediction,
+                "classes": list(names),
+                "probabilities": row,
+            }
+            print(json.dumps({"event": "prediction", **report}))
+        return
     if args.output:
         pd.DataFrame({"SalePrice": predictions}).to_csv(args.output, index=False)
     else:

@@ -7,6 +7,7 @@ prints the predicted class of each image given on the command line:
 """
 
 import argparse
+import json
 from pathlib import Path
 
 import torch
@@ -36,6 +37,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--out", type=Path, default=Path("runs") / NAME, help="train.py's output folder"
     )
+    parser.add_argument(
+        "--json", action="store_true", help="one JSON object per prediction"
+    )
     return parser.parse_args()
 
 
@@ -62,10 +66,22 @@ def main() -> None:
     with torch.no_grad():
         probabilities = model(batch).softmax(dim=1)
     confidence, predicted = probabilities.max(dim=1)
-    for path, label, p in zip(
-        args.images, predicted.tolist(), confidence.tolist(), strict=True
+    for path, label, p, row in zip(
+        args.images,
+        predicted.tolist(),
+        confidence.tolist(),
+        probabilities.tolist(),
+        strict=True,
     ):
-        print(f"{path}\t{classes[label]}\t{p:.3f}")
+        if args.json:
+            report = {
+                "input": str(path),
+                "predicted": classes[label],
+                "classes": list(classes),
+            }
+            print(json.dumps({"event": "prediction", **report, "probabilities": row}))
+        else:
+            print(f"{path}\t{classes[label]}\t{p:.3f}")
 
 
 if __name__ == "__main__":
