@@ -30,7 +30,8 @@ from ..runs import get_queue, get_runs, policy, run_settings
 from ..runs.repo import FINISHED, fork_ids
 from ..store import get_store
 from ..store.tables import Run, SavedModel, Upload
-from . import checked, read_spec
+from ..streaming import Event, event_stream
+from . import checked, read_json
 from .models import database_unavailable
 from .run_schemas import (
     CreatedRun,
@@ -57,8 +58,6 @@ ARTIFACTS = {
     "train.log": "text/plain",
 }
 POLL_S = 0.25
-KEEPALIVE_S = 15.0
-MAX_STREAM_S = 3600.0  # then the browser reconnects with Last-Event-ID
 
 
 # helpers
@@ -77,9 +76,7 @@ def refuse(refusal: policy.Refusal) -> NoReturn:
 
 
 def parse_body(model: type[BaseModel]) -> Any:
-    data, error = read_spec()
-    if error:
-        abort(error)
+    data, _ = read_json()
     try:
         return model.model_validate(data)
     except ValidationError as problem:
@@ -343,31 +340,27 @@ def model_runs(model_id: str) -> Response:
 # events
 
 
-def sse(event: str, data: Any, event_id: str | None = None) -> str:
-    head = f"id: {event_id}\n" if event_id else ""
-    return f"{head}event: {event}\ndata: {json.dumps(data, default=str)}\n\n"
-
-
-def last_epoch_sent() -> int:
-    raw = request.headers.get("Last-Event-ID", "")
-    match = re.fullmatch(r"e([0-9]{1,9})", raw.strip())
+def last_epoch_sent(last_id: str | None) -> int:
+    match = re.fullmatch(r"e([0-9]{1,9})", (last_id or "").strip())
     return int(match.group(1)) if match else 0
 
 
 @bp.get("/api/runs/<run_id>/events")
 def run_events(run_id: str) -> Response:
+    """`status`, `epoch` (id e<epoch>), `progress` and finally `end` events of a run.
+
+    Between polls of the run's `seq` the stream sleeps holding nothing: each poll is a
+    short read of its own (a connection from the pool, returned at once).
+    """
     run = the_run(run_id)
     runs = get_runs()
-    after = last_epoch_sent()
 
-    def stream() -> Iterator[str]:
-        sent_epoch, seq, status, progress = after, -1, None, None
-        started = last_write = time.monotonic()
-        yield "retry: 2000\n\n"
+    def events(last_id: str | None) -> Iterator[Event | None]:
+        sent_epoch, seq, status, progress = last_epoch_sent(last_id), -1, None, None
         while True:
             version = runs.version(run.id)
             if version is None:
-                yield sse("end", {"status": "deleted"})
+                yield Event({"status": "deleted", "error": None}, "end")
                 return
             if version[1] != seq:
                 seq = version[1]
@@ -375,39 +368,30 @@ def run_events(run_id: str) -> Response:
                 assert current is not None
                 for row in runs.history(run.id, after=sent_epoch):
                     data = EpochOut.model_validate(row, from_attributes=True).model_dump()
-                    yield sse("epoch", data, f"e{row.epoch}")
+                    yield Event(data, "epoch", f"e{row.epoch}")
                     sent_epoch = row.epoch
                 if current.status != status:
                     status = current.status
-                    yield sse(
-                        "status",
+                    yield Event(
                         {
                             "status": status,
                             "epochs": current.epochs,
                             "error": current.error,
                             "metrics": current.metrics,
                         },
+                        "status",
                     )
                 if current.progress != progress and current.status == "running":
                     progress = current.progress
                     if progress:
-                        yield sse("progress", progress)
+                        yield Event(progress, "progress")
                 if current.status in FINISHED:
-                    yield sse("end", {"status": current.status, "error": current.error})
+                    yield Event({"status": current.status, "error": current.error}, "end")
                     return
-                last_write = time.monotonic()
-            now = time.monotonic()
-            if now - last_write >= KEEPALIVE_S:
-                yield ": keep-alive\n\n"
-                last_write = now
-            if now - started >= MAX_STREAM_S:
-                return
+            yield None  # a heartbeat when one is due
             time.sleep(POLL_S)
 
-    response = Response(stream(), mimetype="text/event-stream")
-    response.headers["Cache-Control"] = "no-cache"
-    response.headers["X-Accel-Buffering"] = "no"  # nginx: pass events on at once
-    return response
+    return event_stream(events)
 
 
 bp.register_error_handler(OperationalError, database_unavailable)
