@@ -32,6 +32,7 @@ MODULES: dict[str, str] = {
     "codegen": "benchmarks.generation",
     "http": "benchmarks.http",
     "editor": "benchmarks.editor",
+    "runs": "benchmarks.runs",
 }
 """Benchmark name -> module, in the order they run."""
 

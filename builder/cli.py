@@ -214,6 +214,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from . import create_app
     from .runs import run_settings
     from .runs.queue import describe
+    from .runs.sandbox import network_isolation
     from .runs.worker import run_worker
 
     app = create_app()
@@ -222,7 +223,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     settings = run_settings(app)
     print(
         f"TorchCanvas worker: {args.concurrency} at a time, queue {describe(settings.queue_url)}, "
-        f"run folders in {settings.runs_dir}",
+        f"run folders in {settings.runs_dir}, network isolation: "
+        f"{network_isolation(settings.runs_dir)}",
         file=sys.stderr,
     )
     run_worker(app, args.concurrency)

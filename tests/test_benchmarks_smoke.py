@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("tabular", "images", "overhead", "codegen", "http", "editor")
+BENCHMARKS = ("tabular", "images", "overhead", "codegen", "http", "editor", "runs")
 
 
 def run_benchmarks(*args: str, json_path: Path) -> subprocess.CompletedProcess[str]:
@@ -58,6 +58,8 @@ def test_quick_run_reports_every_benchmark(tmp_path):
     for case in cases["editor"].values():  # timed in the browser, every figure there
         for name in ("shapes_ms", "code_ms", "layout_ms"):
             assert case[name] and all(ms > 0 for ms in case[name]), (name, case)
+    runs = data["runs"]
+    assert runs["speed"] > 0 and runs["first_progress_s"] and runs["with_streams"]["requests"] > 0
 
 
 def test_only_takes_commas_and_rejects_unknown_names(tmp_path):

@@ -13,6 +13,7 @@ from tests.browser.editor import load_example, open_tab, settled
 from tests.live_server import live_server
 
 pytestmark = pytest.mark.slow
+LONG = 120_000  # ms: a check or a run on a machine busy with other tests
 
 
 @pytest.fixture(scope="module")
@@ -50,18 +51,18 @@ def test_run_watch_the_curve_grow_and_compare_two_runs(run_page: Page) -> None:
     panel = page.locator(".run-panel")
 
     panel.get_by_role("button", name="Check").click()
-    expect(panel.locator(".run-check")).to_contain_text("gradients finite")
+    expect(panel.locator(".run-check")).to_contain_text("gradients finite", timeout=LONG)
 
     panel.get_by_label("Epochs").fill("12")
     panel.get_by_role("button", name="Run", exact=True).click()
     current = panel.locator(".run-current")
-    expect(current.locator(".run-status")).to_have_text("running")
-    expect(current.locator(".chart").first).to_be_visible()
+    expect(current.locator(".run-status")).to_have_text("running", timeout=LONG)
+    expect(current.locator(".chart").first).to_be_visible(timeout=LONG)
     page.wait_for_function(
-        "() => +document.querySelector('.run-current .chart')?.dataset.points >= 2"
+        "() => +document.querySelector('.run-current .chart')?.dataset.points >= 2", timeout=LONG
     )
     seen = points(page)
-    expect(current.locator(".run-status")).to_have_text("succeeded")
+    expect(current.locator(".run-status")).to_have_text("succeeded", timeout=LONG)
     assert points(page) == 12 > seen  # the curve grew while we watched
     expect(current.locator(".run-metrics")).to_contain_text("val accuracy")
     expect(current.get_by_role("link", name="Download model.pt")).to_be_visible()
@@ -69,7 +70,7 @@ def test_run_watch_the_curve_grow_and_compare_two_runs(run_page: Page) -> None:
 
     panel.get_by_label("Epochs").fill("4")
     panel.get_by_role("button", name="Run", exact=True).click()
-    expect(current.locator(".run-status")).to_have_text("succeeded")
+    expect(current.locator(".run-status")).to_have_text("succeeded", timeout=LONG)
 
     boxes = panel.get_by_role("checkbox")
     expect(boxes).to_have_count(2)

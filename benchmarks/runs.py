@@ -1,0 +1,213 @@
+"""In-app runs: the same training in the app and by hand, the time from "Run" to the
+first progress event, and other requests while 50 event streams are open.
+
+- **in-app against by hand**: the digits MLP trained by `POST /api/runs` (client's wall
+  time from the POST to `succeeded`: queue, project generation, sandbox, train.py and
+  recording included) against the downloaded project's `python train.py` (wall time of
+  the process) on the same data and epochs, alternating, median of the repeats;
+- **first progress**: from the POST to the first `progress` event of the run's stream,
+  on the embedded SQLite queue with an idle worker waiting;
+- **open streams**: wrk's p50 of `GET /api/models/<id>` against `torchcanvas serve
+  --workers 2` (the production server), alone and with 50 event streams open on a run.
+
+Run: `python -m benchmarks.run --only runs` (add `--quick` for a smoke-sized run).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import Result, load_example, median, ratio, write_project
+from benchmarks.http import free_port, wrk
+
+STREAMS = 50
+AIMS = {"speed": 0.95, "first_progress_s": 2.0, "p50_growth": 0.20}
+
+
+def digits(epochs: int, batch_size: int = 16) -> dict[str, Any]:
+    spec = load_example("digits-mlp")
+    spec["training"].update(epochs=epochs, batch_size=batch_size)
+    return spec
+
+
+class Stack:
+    """`torchcanvas serve` (and, when asked, a worker) on a fresh instance folder."""
+
+    def __init__(self, folder: Path, *serve_args: str, worker: bool = True) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self.env = {
+            **os.environ,
+            "TORCHCANVAS_INSTANCE_PATH": str(folder / "instance"),
+            "DATABASE_URL": f"sqlite:///{folder / 'store.db'}",
+            "TORCHCANVAS_RATELIMIT_ENABLED": "false",
+            "TORCHCANVAS_RUNS_PER_CLIENT": "1000",
+        }
+        self.env.pop("TORCHCANVAS_QUEUE_URL", None)
+        port = free_port()
+        self.base = f"http://127.0.0.1:{port}"
+        self.processes = [self._start("serve", "--port", str(port), *serve_args)]
+        self._wait_healthy()
+        if worker:
+            self.processes.append(self._start("worker", "--no-migrate"))
+
+    def _start(self, *args: str) -> subprocess.Popen[bytes]:
+        log = (self.folder / f"{args[0]}.log").open("ab")
+        command = [sys.executable, "-m", "builder.cli", *args]
+        return subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+
+    def _wait_healthy(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with (
+                contextlib.suppress(OSError),
+                urllib.request.urlopen(f"{self.base}/api/health", timeout=1),
+            ):
+                return
+            time.sleep(0.2)
+        raise RuntimeError("the server did not start:\n" + (self.folder / "serve.log").read_text())
+
+    def post(self, path: str, body: Any = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else b""
+        request = urllib.request.Request(self.base + path, data=data, method="POST",
+                                         headers={"Content-Type": "application/json"})  # fmt: skip
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+
+    def get(self, path: str) -> Any:
+        with urllib.request.urlopen(self.base + path, timeout=60) as response:
+            return json.loads(response.read())
+
+    def wait(self, run_id: str) -> dict[str, Any]:
+        while True:
+            run = self.get(f"/api/runs/{run_id}")
+            if run["status"] in ("succeeded", "failed", "cancelled"):
+                if run["status"] != "succeeded":
+                    raise RuntimeError(f"run {run_id} {run['status']}: {run['error']}")
+                return dict(run)
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@contextlib.contextmanager
+def stack(folder: Path, *serve_args: str, worker: bool = True) -> Iterator[Stack]:
+    running = Stack(folder, *serve_args, worker=worker)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def by_hand(spec: dict[str, Any], folder: Path) -> float:
+    """Wall seconds of the downloaded project's `python train.py`."""
+    project = write_project(spec, folder / "project")
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "train.py", "--out", str(folder / "out")], cwd=project,
+                   env=env, check=True, capture_output=True)  # fmt: skip
+    return time.perf_counter() - started
+
+
+def in_app(app: Stack, spec: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+    started = time.perf_counter()
+    run = app.wait(app.post("/api/runs", {"spec": spec})["id"])
+    return time.perf_counter() - started, run
+
+
+def first_progress(app: Stack, spec: dict[str, Any]) -> float:
+    """Seconds from the POST to the first `progress` event on the run's stream."""
+    started = time.perf_counter()
+    run_id = app.post("/api/runs", {"spec": spec})["id"]
+    with urllib.request.urlopen(f"{app.base}/api/runs/{run_id}/events", timeout=120) as stream:
+        for raw in stream:
+            if raw.startswith(b"event: progress"):
+                seconds = time.perf_counter() - started
+                break
+    app.wait(run_id)
+    return seconds
+
+
+def open_streams(base: str, run_id: str, count: int, stop: threading.Event) -> list[int]:
+    """`count` event streams held open on one run until `stop`; returns bytes read by each."""
+    received = [0] * count
+    opened = threading.Barrier(count + 1)
+
+    def hold(index: int) -> None:
+        with urllib.request.urlopen(f"{base}/api/runs/{run_id}/events", timeout=60) as stream:
+            opened.wait()
+            while not stop.is_set():
+                received[index] += len(stream.readline())
+
+    for index in range(count):
+        threading.Thread(target=hold, args=(index,), daemon=True).start()
+    opened.wait(timeout=60)
+    return received
+
+
+def run(quick: bool = False) -> Result:
+    repeats, epochs, wrk_seconds = (1, 2, 2) if quick else (3, 60, 10)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        spec = digits(epochs)
+        hand, app_times = [], []
+        with stack(folder / "dev") as app:
+            in_app(app, digits(1))  # a warm worker, as a user meets it after the first run
+            for repeat in range(repeats):
+                hand.append(by_hand(spec, folder / f"hand{repeat}"))
+                app_times.append(in_app(app, spec)[0])
+            firsts = [first_progress(app, digits(3)) for _ in range(repeats + 2)]
+
+        with stack(folder / "production", "--workers", "2", worker=False) as app:
+            saved = app.post("/api/models", load_example("lenet-batchnorm"))
+            queued = app.post("/api/runs", {"spec": digits(1)})["id"]  # no worker: it waits
+            url = f"{app.base}/api/models/{saved['id']}"
+            alone = wrk(url, wrk_seconds, 4)
+            stop = threading.Event()
+            received = open_streams(app.base, queued, STREAMS, stop)
+            beside = wrk(url, wrk_seconds, 4)
+            stop.set()
+
+    speed = median(hand) / median(app_times)
+    first = median(firsts)
+    growth = beside.p50_ms / alone.p50_ms - 1
+    rows = [
+        ["digits MLP, in the app / by hand", f"{median(app_times):.2f} s / {median(hand):.2f} s",
+         ratio(median(hand), median(app_times)), f">= {AIMS['speed']}x"],
+        ["POST /api/runs to the first progress event", f"{first:.2f} s", "",
+         f"< {AIMS['first_progress_s']:g} s"],
+        [f"p50 of GET /api/models/<id>, alone / with {STREAMS} open streams",
+         f"{alone.p50_ms:.2f} ms / {beside.p50_ms:.2f} ms", f"{growth:+.0%}",
+         f"<= +{AIMS['p50_growth']:.0%}"],
+    ]  # fmt: skip
+    notes = [
+        f"{epochs} epochs of the digits MLP (batch 16, {repeats} repeats each, alternating); "
+        "the in-app time is the client's, from the POST to `succeeded`",
+        f"first progress: median of {len(firsts)} runs on the SQLite queue",
+        f"streams: `torchcanvas serve --workers 2` (gevent), wrk 4 connections for "
+        f"{wrk_seconds} s; the streams poll a queued run (no worker) and got heartbeats "
+        f"({min(received)} bytes or more each)",
+    ]
+    data = {
+        "hand_s": hand, "in_app_s": app_times, "speed": speed, "first_progress_s": firsts,
+        "alone": vars(alone), "with_streams": vars(beside), "p50_growth": growth,
+        "streams": STREAMS, "aims": AIMS,
+    }  # fmt: skip
+    return Result("runs", "In-app runs", ["what", "measured", "ratio", "aim"], rows, notes, data)
