@@ -169,11 +169,12 @@ def run(quick: bool = False) -> Result:
         spec = digits(epochs)
         hand, app_times = [], []
         with stack(folder / "dev") as app:
-            in_app(app, digits(1))  # a warm worker, as a user meets it after the first run
+            if not quick:
+                in_app(app, digits(1))  # a warm worker, as a user meets it after a first run
             for repeat in range(repeats):
                 hand.append(by_hand(spec, folder / f"hand{repeat}"))
                 app_times.append(in_app(app, spec)[0])
-            firsts = [first_progress(app, digits(3)) for _ in range(repeats + 2)]
+            firsts = [first_progress(app, digits(2)) for _ in range(1 if quick else 5)]
 
         with stack(folder / "production", "--workers", "2", worker=False) as app:
             saved = app.post("/api/models", load_example("lenet-batchnorm"))
