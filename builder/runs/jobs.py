@@ -77,12 +77,11 @@ def limits(ctx: WorkerContext) -> sandbox.Limits:
 
 def failure_reason(returncode: int, stderr_tail: str, limit: sandbox.Limits) -> str:
     """The one line a person needs: which limit stopped the run, or train.py's reason."""
-    if returncode in (-signal.SIGXCPU, -signal.SIGKILL) and "Traceback" not in stderr_tail:
-        if returncode == -signal.SIGXCPU:
-            return (
-                f"stopped: the run used its {limit.cpu_s} s of CPU time "
-                "(the server's limit, TORCHCANVAS_RUN_CPU_SECONDS)"
-            )
+    if returncode == -signal.SIGXCPU:
+        return (
+            f"stopped: the run used its {limit.cpu_s} s of CPU time "
+            "(the server's limit, TORCHCANVAS_RUN_CPU_SECONDS)"
+        )
     if any(sign in stderr_tail for sign in MEMORY_SIGNS):
         return (
             f"stopped: the run needed more than its {limit.memory_mb} MiB of memory "
@@ -164,7 +163,11 @@ class Follower:
 
     def flush(self, force: bool = False) -> None:
         now = time.monotonic()
-        if self.run_id and self.pending_progress and (force or now - self.last_progress >= PROGRESS_EVERY_S):
+        if (
+            self.run_id
+            and self.pending_progress
+            and (force or now - self.last_progress >= PROGRESS_EVERY_S)
+        ):
             self.ctx.runs.progress(self.run_id, self.ctx.name, self.pending_progress)
             self.pending_progress = None
             self.last_progress = now
@@ -320,9 +323,7 @@ def check(spec_text: str) -> dict[str, Any]:
                 stdout=subprocess.PIPE, stderr=log_file, env=sandbox.scrubbed_env(folder, ctx.settings.threads),
             )  # fmt: skip
             follower = Follower(ctx, None, log_file)
-            outcome, code, peak_kib = follow(
-                ctx, "", process, follower, limit.wall_s, lease=False
-            )
+            outcome, code, peak_kib = follow(ctx, "", process, follower, limit.wall_s, lease=False)
         if outcome == "timeout":
             return {"error": f"the check took longer than {limit.wall_s:g} s"}
         if code != 0 or follower.check is None:

@@ -42,16 +42,26 @@ def may_run(
 ) -> None:
     """Raise Refusal unless this client may start (or cancel) a run of `model`."""
     if settings.mode == "off":
-        raise Refusal(403, "runs are switched off on this server",
-                      "download the project and run train.py yourself (TORCHCANVAS_RUNS=off)")
+        raise Refusal(
+            403,
+            "runs are switched off on this server",
+            "download the project and run train.py yourself (TORCHCANVAS_RUNS=off)",
+        )
     if settings.mode == "local" and not is_local(address):
-        raise Refusal(403, "this server runs training only for clients on its own machine",
-                      "download the project and run train.py yourself (TORCHCANVAS_RUNS=local)")
+        raise Refusal(
+            403,
+            "this server runs training only for clients on its own machine",
+            "download the project and run train.py yourself (TORCHCANVAS_RUNS=local)",
+        )
     if settings.mode == "owners":
         if model is None:
-            raise Refusal(403, "this server runs saved models only, for their owners",
-                          "share the model, then start the run with its model_id and edit "
-                          "token (TORCHCANVAS_RUNS=owners)", "/model_id")
+            raise Refusal(
+                403,
+                "this server runs saved models only, for their owners",
+                "share the model, then start the run with its model_id and edit "
+                "token (TORCHCANVAS_RUNS=owners)",
+                "/model_id",
+            )
         if not token or not token_matches(token, model.token_hash):
             raise Refusal(403, "running a saved model needs its edit token",
                           "send Authorization: Bearer <edit_token>; fork the model to run a "

@@ -202,9 +202,7 @@ class RunStore:
 
     def cancel(self, run_id: str) -> Run | None:
         """A queued run is cancelled at once; a running one when its worker sees the flag."""
-        self._update(
-            run_id, Run.status == "queued", status="cancelled", finished_at=utcnow()
-        )
+        self._update(run_id, Run.status == "queued", status="cancelled", finished_at=utcnow())
         self._update(run_id, Run.status == "running", cancel_requested=True)
         return self.get(run_id)
 

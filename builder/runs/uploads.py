@@ -119,8 +119,11 @@ def extract_images(source: BinaryIO, target: Path, limit: int) -> dict[str, Any]
     try:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError):
-        raise UploadError(422, "the file is not a readable zip",
-                          "upload a .zip made by your system's Compress / zip") from None
+        raise UploadError(
+            422,
+            "the file is not a readable zip",
+            "upload a .zip made by your system's Compress / zip",
+        ) from None
     with archive:
         members = archive.infolist()
         if len(members) > MAX_MEMBERS:
@@ -163,15 +166,16 @@ def extract_images(source: BinaryIO, target: Path, limit: int) -> dict[str, Any]
     return {"classes": classes, "images": len(images), "folder": IMAGES_FOLDER, "bytes": written}
 
 
-def store(
-    upload_id: str, filename: str, source: BinaryIO, folder: Path, limit: int
-) -> Stored:
+def store(upload_id: str, filename: str, source: BinaryIO, folder: Path, limit: int) -> Stored:
     """Check an uploaded file and keep it in `folder/<upload_id>/data`; UploadError if bad."""
     name = safe_name(filename, "upload")
     suffix = Path(name).suffix.lower()
     if suffix not in (".csv", ".txt", ".zip"):
-        raise UploadError(415, f"{filename[:100]!r}: only .csv, .txt and .zip files are taken",
-                          "upload a CSV table, a UTF-8 text file or a zip of class folders")
+        raise UploadError(
+            415,
+            f"{filename[:100]!r}: only .csv, .txt and .zip files are taken",
+            "upload a CSV table, a UTF-8 text file or a zip of class folders",
+        )
     data_dir = folder / upload_id / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     try:

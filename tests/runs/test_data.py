@@ -109,10 +109,15 @@ def test_the_quick_check_reports_one_batch(working):
     assert check["seconds_per_epoch"] == pytest.approx(45 * check["seconds_per_batch"])
     assert check["peak_memory_mb"] > 50
     broken = digits(5)
-    broken["training"]["dataset"] = {"kind": "csv", "params": {"path": "no.csv", "target": "y",
-                                                               "task": "classification"}}
+    broken["training"]["dataset"] = {
+        "kind": "csv",
+        "params": {"path": "no.csv", "target": "y", "task": "classification"},
+    }
     failed = working.post("/api/checks", json={"spec": broken})
-    assert failed.status_code == 422 and "data file not found" in failed.get_json()["errors"][0]["message"]
+    assert (
+        failed.status_code == 422
+        and "data file not found" in failed.get_json()["errors"][0]["message"]
+    )
 
 
 def test_predict_needs_a_finished_run(working, app):

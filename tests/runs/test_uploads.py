@@ -120,7 +120,9 @@ def test_a_symbolic_link_in_a_zip_is_refused(limited):
 def test_a_text_file_that_is_not_utf8_is_refused(limited, app):
     response = upload(limited, "notes.txt", "café".encode("latin-1") + b"\n")
     assert response.status_code == 422
-    assert error_of(response)["message"] == "notes.txt is not UTF-8 text (byte 3 is not valid UTF-8)"
+    assert (
+        error_of(response)["message"] == "notes.txt is not UTF-8 text (byte 3 is not valid UTF-8)"
+    )
     assert "UTF-8" in error_of(response)["hint"]
     assert uploads_left(app) == []
     assert upload(limited, "notes.txt", "café\n".encode()).status_code == 201
