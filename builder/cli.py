@@ -187,12 +187,22 @@ def run_production(args: argparse.Namespace) -> int:
 
 
 def start_worker_process() -> None:
-    """`torchcanvas worker` beside the server; it stops with the server (and with Ctrl-C,
-    which reaches both: they share the terminal's process group)."""
+    """`torchcanvas worker` beside the server. It stops with the server: Ctrl-C reaches both
+    (they share the terminal's process group), the server stops it when it exits, and on
+    Linux it gets SIGTERM if the server dies first."""
     import atexit
+    import signal
     import subprocess
 
-    worker = subprocess.Popen([*torchcanvas_command(), "worker", "--no-migrate"])
+    def die_with_parent() -> None:
+        if sys.platform.startswith("linux"):
+            import ctypes
+
+            ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+    worker = subprocess.Popen(
+        [*torchcanvas_command(), "worker", "--no-migrate"], preexec_fn=die_with_parent
+    )
 
     def stop() -> None:
         if worker.poll() is None:
@@ -203,6 +213,8 @@ def start_worker_process() -> None:
                 worker.kill()
 
     atexit.register(stop)
+    # SIGTERM ends the development server without atexit hooks; make it an orderly exit
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
 
 
 def torchcanvas_command() -> list[str]:

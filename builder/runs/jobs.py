@@ -10,6 +10,7 @@ result through the queue.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -17,7 +18,9 @@ import selectors
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -233,6 +236,24 @@ def follow(
     return outcome, int(process.returncode or 0), peak_kib
 
 
+@contextlib.contextmanager
+def launched(
+    ctx: WorkerContext, script: str, args: list[str], cwd: Path, home: Path,
+    limit: sandbox.Limits, log_path: Path,
+) -> Iterator[tuple[subprocess.Popen[bytes], Any]]:  # fmt: skip
+    """`python script args` in the sandbox, stderr to `log_path`, with a private temporary
+    folder (short: multiprocessing puts its sockets there, and their paths are limited)."""
+    tmp = Path(tempfile.mkdtemp(prefix="torchcanvas-"))
+    try:
+        with log_path.open("ab") as log:
+            env = sandbox.scrubbed_env(home, ctx.settings.threads, tmp=tmp)
+            process = sandbox.start(sandbox.python_command(script, *args), cwd, limit,
+                                    stdout=subprocess.PIPE, stderr=log, env=env)  # fmt: skip
+            yield process, log
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def train(run_id: str) -> None:
     """The `train` job: run train.py for a queued run (resuming if it has a checkpoint)."""
     ctx = context()
@@ -261,17 +282,9 @@ def train(run_id: str) -> None:
         args.append("--resume")
     limit = limits(ctx)
     log_path = folder / "train.log"
-    with log_path.open("ab") as log_file:
-        process = sandbox.start(
-            sandbox.python_command("train.py", *args),
-            project,
-            limit,
-            stdout=subprocess.PIPE,
-            stderr=log_file,
-            env=sandbox.scrubbed_env(folder, ctx.settings.threads),
-        )
+    with launched(ctx, "train.py", args, project, folder, limit, log_path) as (process, log):
         ctx.runs.started(run_id, ctx.name, process.pid)
-        follower = Follower(ctx, run_id, log_file)
+        follower = Follower(ctx, run_id, log)
         outcome, code, _ = follow(ctx, run_id, process, follower, limit.wall_s)
     if outcome == "lost":
         return
@@ -317,12 +330,8 @@ def check(spec_text: str) -> dict[str, Any]:
         args = ["--check", "--progress", "json", "--out", str(folder / "out")]
         args += ["--data-dir", str(data_dir(ctx, None, project))]
         log_path = folder / "check.log"
-        with log_path.open("ab") as log_file:
-            process = sandbox.start(
-                sandbox.python_command("train.py", *args), project, limit,
-                stdout=subprocess.PIPE, stderr=log_file, env=sandbox.scrubbed_env(folder, ctx.settings.threads),
-            )  # fmt: skip
-            follower = Follower(ctx, None, log_file)
+        with launched(ctx, "train.py", args, project, folder, limit, log_path) as (process, log):
+            follower = Follower(ctx, None, log)
             outcome, code, peak_kib = follow(ctx, "", process, follower, limit.wall_s, lease=False)
         if outcome == "timeout":
             return {"error": f"the check took longer than {limit.wall_s:g} s"}
@@ -350,12 +359,8 @@ def predict(run_id: str, input_name: str) -> dict[str, Any]:
         args += ["--data-dir", str(data_dir(ctx, run.upload_id, project))]
     log_path = inputs / f"{input_name}.log"
     try:
-        with log_path.open("ab") as log_file:
-            process = sandbox.start(
-                sandbox.python_command("predict.py", *args), project, limit,
-                stdout=subprocess.PIPE, stderr=log_file, env=sandbox.scrubbed_env(inputs, ctx.settings.threads),
-            )  # fmt: skip
-            follower = Follower(ctx, None, log_file)
+        with launched(ctx, "predict.py", args, project, inputs, limit, log_path) as (process, log):
+            follower = Follower(ctx, None, log)
             outcome, code, _ = follow(ctx, "", process, follower, limit.wall_s, lease=False)
         if outcome == "timeout":
             return {"error": f"the prediction took longer than {limit.wall_s:g} s"}

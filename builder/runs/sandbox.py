@@ -29,11 +29,11 @@ class Limits:
     file_mb: int = 2048
 
 
-def scrubbed_env(home: Path, threads: int | None = None) -> dict[str, str]:
+def scrubbed_env(home: Path, threads: int | None = None, tmp: Path | None = None) -> dict[str, str]:
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "HOME": str(home),
-        "TMPDIR": str(home),
+        "TMPDIR": str(tmp or home),
         "PYTHONUNBUFFERED": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
         "MPLBACKEND": "Agg",
