@@ -64,6 +64,9 @@ class CreatedRun(_Out):
 class Progress(_Out):
     """Where a running run is within its epoch."""
 
+    stage: Literal["starting", "training"] = Field(
+        "training", description="starting: the worker generates the project and starts train.py"
+    )
     epoch: int
     batch: int
     batches: int = Field(description="batches in the epoch (0 while unknown)")

@@ -364,8 +364,9 @@ def run_events(run_id: str) -> Response:
                 return
             if version[1] != seq:
                 seq = version[1]
-                current = runs.get(run.id)
-                assert current is not None
+                current = runs.state(run.id)
+                if current is None:
+                    continue
                 for row in runs.history(run.id, after=sent_epoch):
                     data = EpochOut.model_validate(row, from_attributes=True).model_dump()
                     yield Event(data, "epoch", f"e{row.epoch}")

@@ -31,7 +31,7 @@ from . import sandbox
 from .worker import WorkerContext, context
 
 log = logging.getLogger("torchcanvas.worker")
-PROGRESS_EVERY_S = 0.2  # at most this often a batch progress write
+PROGRESS_EVERY_S = 0.5  # at most this often a batch progress write
 READ_CHUNK = 1 << 16
 CHECK_TIMEOUT_S = 60
 MEMORY_SIGNS = (
@@ -147,6 +147,7 @@ class Follower:
             self.batches = int(event.get("batches") or 0)
             runs.epochs_total(run_id, me, self.epochs)
             self.pending_progress = {
+                "stage": "training",
                 "epoch": int(event.get("start_epoch") or 1),
                 "batch": 0,
                 "batches": self.batches,
@@ -154,13 +155,18 @@ class Follower:
             self.flush(force=True)
         elif kind == "batch":
             self.pending_progress = finite(
-                {k: event.get(k) for k in ("epoch", "batch", "batches", "loss")}
+                {
+                    "stage": "training",
+                    **{k: event.get(k) for k in ("epoch", "batch", "batches", "loss")},
+                }
             )
             self.flush()
         elif kind == "epoch":
             runs.add_epoch(run_id, me, event)
             epoch = int(event.get("epoch") or 0)
-            self.pending_progress = {"epoch": epoch + 1, "batch": 0, "batches": self.batches}
+            self.pending_progress = {
+                "stage": "training", "epoch": epoch + 1, "batch": 0, "batches": self.batches,
+            }  # fmt: skip
             if epoch < self.epochs:
                 self.flush(force=True)
 

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy.orm import defer, sessionmaker
 
 from ..store.tables import Run, RunEpoch, Upload, utcnow
 from ..store.tokens import new_id
@@ -21,6 +21,9 @@ from ..store.tokens import new_id
 ACTIVE = ("queued", "running")
 FINISHED = ("succeeded", "failed", "cancelled")
 EPOCH_FIELDS = ("loss", "val_loss", "metric", "lr", "seconds")
+STARTING = {"stage": "starting", "epoch": 0, "batch": 0, "batches": 0}
+"""The progress of a run its worker has just taken: the project is being generated and
+train.py started (importing torch alone takes a second or two)."""
 
 
 def _number(value: Any) -> float | None:
@@ -41,6 +44,11 @@ class RunStore:
     def get(self, run_id: str) -> Run | None:
         with self._session() as session:
             return session.get(Run, run_id)
+
+    def state(self, run_id: str) -> Run | None:
+        """A run without its spec (what an event stream sends)."""
+        with self._session() as session:
+            return session.get(Run, run_id, options=[defer(Run.spec, raiseload=True)])
 
     def version(self, run_id: str) -> tuple[str, int] | None:
         """(status, seq) of a run: what an event stream polls."""
@@ -107,7 +115,7 @@ class RunStore:
             attempts=Run.attempts + 1,
             heartbeat_at=now,
             started_at=func.coalesce(Run.started_at, now),
-            progress=None,
+            progress=STARTING,
         )
         return self.get(run_id) if claimed else None
 
@@ -133,23 +141,24 @@ class RunStore:
         self._update(run_id, Run.worker == worker, epochs=epochs)
 
     def add_epoch(self, run_id: str, worker: str, row: dict[str, Any]) -> None:
-        """Record an epoch (again, after a resume: the newer numbers win)."""
+        """Record an epoch (again, after a resume: the newer numbers win).
+
+        Three plain statements in one transaction: the worker writes one per epoch while
+        its run computes beside it, so this stays cheap.
+        """
         epoch = int(row["epoch"])
-        with self._session.begin() as session:
-            owner = session.scalar(select(Run.worker).where(Run.id == run_id))
-            if owner != worker:
+        values = {k: _number(row.get(k)) for k in EPOCH_FIELDS}
+        with self.engine.begin() as connection:
+            owned = connection.execute(
+                update(Run).where(Run.id == run_id, Run.worker == worker).values(seq=Run.seq + 1)
+            )
+            if not owned.rowcount:
                 return
-            session.merge(
-                RunEpoch(
-                    run_id=run_id, epoch=epoch, **{k: _number(row.get(k)) for k in EPOCH_FIELDS}
-                )
+            table = RunEpoch.__table__
+            connection.execute(
+                delete(table).where(table.c.run_id == run_id, table.c.epoch == epoch)
             )
-            session.execute(
-                update(Run)
-                .where(Run.id == run_id)
-                .values(seq=Run.seq + 1)
-                .execution_options(synchronize_session=False)
-            )
+            connection.execute(insert(table).values(run_id=run_id, epoch=epoch, **values))
 
     def finish(
         self,

@@ -91,7 +91,7 @@ def run_worker(app: Flask, concurrency: int = 1) -> None:
     ctx = bind(app)
     consumer = ctx.queue.huey.create_consumer(
         workers=concurrency, worker_type="thread", periodic=False, initial_delay=0.05,
-        max_delay=0.5, backoff=1.5,
+        max_delay=0.1, backoff=1.5,
     )  # fmt: skip
     ctx.stop = consumer.stop_flag
     reaper_stopped = threading.Event()

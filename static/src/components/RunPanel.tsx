@@ -48,6 +48,7 @@ function ProgressBar({ run }: { run: R.Run }) {
   const epoch = p?.epoch ?? run.history.length;
   const within = p && p.batches ? p.batch / p.batches : 0;
   const done = run.epochs ? Math.min(1, (run.history.length + within) / run.epochs) : 0;
+  if (p?.stage === "starting") return <p className="run-progress muted">Starting: generating the project, loading torch…</p>;
   return (
     <div className="run-progress">
       <div className="run-progress-label">

@@ -23,6 +23,8 @@ export interface Epoch {
 }
 
 export interface Progress {
+  /** "starting": the worker generates the project and starts train.py. */
+  stage?: "starting" | "training";
   epoch: number;
   batch: number;
   batches: number;
