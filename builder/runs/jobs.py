@@ -31,7 +31,7 @@ from . import sandbox
 from .worker import WorkerContext, context
 
 log = logging.getLogger("torchcanvas.worker")
-PROGRESS_EVERY_S = 0.5  # at most this often a batch progress write
+PROGRESS_EVERY_S = 0.25  # at most this often a batch progress write
 READ_CHUNK = 1 << 16
 CHECK_TIMEOUT_S = 60
 MEMORY_SIGNS = (

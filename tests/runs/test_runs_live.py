@@ -27,7 +27,7 @@ def pid_of(stack: Stack, run_id: str) -> int | None:
 
 
 def test_a_queued_run_survives_a_restart_streams_its_epochs_and_learns(stack: Stack):
-    saved = stack.post("/api/models", json=digits(6, batch_size=4))
+    saved = stack.post("/api/models", json=digits(6, batch_size=2))
     assert saved.status_code == 201, saved.text
     model_id = saved.json()["id"]
     started = stack.post("/api/runs", json={"model_id": model_id})
