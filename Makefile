@@ -7,7 +7,10 @@ BIN := $(VENV)/bin
 # The pinned build is found on the CI machines' disk; elsewhere pip fetches it.
 TORCH := torch==2.14.1 torchvision==0.29.1
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-FRONTEND_SOURCES := $(shell find static/src static/index.html static/package.json static/vite.config.ts -type f 2>/dev/null)
+FRONTEND_SOURCES := $(shell find static/src static/index.html static/package.json static/vite.config.ts -type f -not -name '*.gen.ts' 2>/dev/null)
+# The editor's TypeScript types of the API come from the server's OpenAPI document.
+API_TYPES := static/src/lib/api.gen.ts
+API_SOURCES := $(shell find builder codegen -name '*.py' -not -path '*/__pycache__/*')
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?= -n 2
@@ -50,7 +53,11 @@ static/node_modules/.package-lock.json: static/package-lock.json
 	cd static && npm install --no-save --no-audit --no-fund
 	touch $@
 
-static/dist/.vite/manifest.json: static/node_modules/.package-lock.json $(FRONTEND_SOURCES)
+$(API_TYPES): $(VENV)/.app static/node_modules/.package-lock.json $(API_SOURCES)
+	$(BIN)/torchcanvas openapi -o static/openapi.json
+	cd static && npm run gen:api
+
+static/dist/.vite/manifest.json: static/node_modules/.package-lock.json $(FRONTEND_SOURCES) $(API_TYPES)
 	cd static && npm run build
 
 frontend: static/dist/.vite/manifest.json
@@ -73,4 +80,4 @@ bench: $(VENV)/.test $(FRONTEND) system-packages
 	scripts/with-postgres.sh scripts/with-redis.sh $(BIN)/python -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) static/node_modules static/dist .pytest_cache
+	rm -rf $(VENV) static/node_modules static/dist static/openapi.json $(API_TYPES) .pytest_cache

@@ -1,5 +1,5 @@
 """Packaging: `templates/`, `examples/` and the built editor live at the top of the checkout
-(DESIGN.md §2) and are installed inside the packages, where codegen.resources finds them."""
+(docs/architecture.md, "Layout") and are installed inside the packages, where codegen.resources finds them."""
 
 from pathlib import Path
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from codegen.render import CLASS_NAMES
+from codegen.registry.datasets import CIFAR10_IMAGES
 
 
 def class_images(count: int, channels: int, size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -71,7 +71,7 @@ def write_cifar10(root: Path, train: int = 10_000, test: int = 2_000) -> Path:
             pickle.dump(batch, handle)
     with open(folder / "batches.meta", "wb") as handle:
         pickle.dump(
-            {"label_names": list(CLASS_NAMES["cifar10"]), "num_cases_per_batch": per_batch}, handle
+            {"label_names": list(CIFAR10_IMAGES.class_names), "num_cases_per_batch": per_batch}, handle
         )
     return root
 

@@ -95,6 +95,17 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_openapi(args: argparse.Namespace) -> int:
+    from .api.openapi import openapi_document
+
+    text = json.dumps(openapi_document(), indent=2, ensure_ascii=False) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_examples(args: argparse.Namespace) -> int:
     if args.name is None:
         for example in list_examples():
@@ -298,6 +309,10 @@ def build_parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="print the JSON Schema of the model format")
     schema.add_argument("-o", "--output", help="write it to this file")
     schema.set_defaults(run=cmd_schema)
+
+    openapi = commands.add_parser("openapi", help="print the OpenAPI document of the JSON API")
+    openapi.add_argument("-o", "--output", help="write it to this file")
+    openapi.set_defaults(run=cmd_openapi)
 
     examples = commands.add_parser("examples", help="list the examples, or write one")
     examples.add_argument("name", nargs="?", help="example to print or write")

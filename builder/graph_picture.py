@@ -23,7 +23,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from codegen.analysis import Analysis
-from codegen.registry import BLOCKS
+from codegen.registry import BLOCKS, CATEGORY_COLOURS
 from codegen.registry.base import fmt_shape
 from codegen.spec import MAX_NODES as SPEC_MAX_NODES
 
@@ -53,17 +53,6 @@ MAX_COORD = 1e6
 THUMB_MAX_NODES = 150
 THUMB_TEXT_MAX_NODES = 16
 
-# the editor's palette (static/src/styles.css, .cat-*)
-CATEGORY_COLOURS = {
-    "Linear": "#2f81f7",
-    "Convolution": "#8250df",
-    "Pooling": "#1f883d",
-    "Normalization": "#bf8700",
-    "Activation": "#ee4c2c",
-    "Dropout": "#6e7781",
-    "Shape": "#0e8a8a",
-    "Merge": "#d63384",
-}
 INPUT_COLOUR = "#24292f"
 UNKNOWN_COLOUR = "#999999"
 LINE, TEXT, MUTED, GOOD, EDGE = "#d9dde3", "#1f2328", "#636c76", "#1a7f37", "#8c959f"

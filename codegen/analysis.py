@@ -13,7 +13,7 @@ from typing import Any
 from .components import check_params, unknown_type
 from .names import id_problem
 from .problems import Problem, ShapeError, pointer
-from .registry import BLOCKS, Shape
+from .registry import BLOCKS, Shape, TensorType
 from .registry.base import fmt_shape, numel
 from .spec import ModelSpec, parse_spec
 from .training_check import TrainingPlan, check_training
@@ -32,11 +32,19 @@ class NodeInfo:
     type: str
     index: int
     inputs: list[str] = field(default_factory=list)
-    input_shapes: list[Shape] = field(default_factory=list)
-    output_shape: Shape | None = None
+    input_types: list[TensorType] = field(default_factory=list)
+    output: TensorType | None = None
     params: dict[str, Any] = field(default_factory=dict)
     param_count: int = 0
     buffer_count: int = 0
+
+    @property
+    def input_shapes(self) -> list[Shape]:
+        return [x.shape for x in self.input_types]
+
+    @property
+    def output_shape(self) -> Shape | None:
+        return self.output.shape if self.output is not None else None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -44,6 +52,7 @@ class NodeInfo:
             "inputs": self.inputs,
             "input_shapes": [list(s) for s in self.input_shapes],
             "output_shape": list(self.output_shape) if self.output_shape is not None else None,
+            "output_dtype": self.output.dtype if self.output is not None else None,
             "params": self.param_count,
             "resolved_params": {k: _jsonable(v) for k, v in self.params.items()},
         }
@@ -70,9 +79,14 @@ class Analysis:
         return not self.problems
 
     @property
-    def output_shape(self) -> Shape | None:
+    def output_type(self) -> TensorType | None:
         node = self.nodes.get(self.output or "")
-        return node.output_shape if node else None
+        return node.output if node else None
+
+    @property
+    def output_shape(self) -> Shape | None:
+        output = self.output_type
+        return output.shape if output else None
 
     @property
     def total_params(self) -> int:
@@ -134,10 +148,10 @@ def analyze_spec(spec: ModelSpec) -> Analysis:
     result.output = _check_output(spec, result, consumers, problems)
     _check_reachability(spec, result, inputs, consumers, problems)
     _check_arity(result, index, problems)
-    _infer_shapes(spec, result, problems)
+    _infer_shapes(spec, _input_type(spec, problems), result, problems)
     _check_total_params(result, problems)
     if spec.training is not None:  # without it the spec is a model only: no loss to check
-        result.training = check_training(spec, result.output_shape, result.output, problems)
+        result.training = check_training(spec, result.output_type, result.output, problems)
     return result
 
 
@@ -355,20 +369,31 @@ def _check_arity(result: Analysis, index: dict[str, int], problems: list[Problem
         count = len(info.inputs)
         if count == 0:
             continue  # reported as unreachable
-        if count < block.min_inputs:
+        arity = block.inputs
+        if count < arity.min:
+            needs = ", ".join(arity.slots[: arity.min]) if arity.slots else f"{arity.min} inputs"
             problems.append(
                 Problem(
                     pointer("nodes", index[node_id]),
-                    f"{info.type} needs at least {block.min_inputs} inputs, got {count}",
+                    f"{info.type} needs at least {needs}, got {count}",
                     "wire more branches into it",
                 )
             )
-        elif block.max_inputs is not None and count > block.max_inputs:
+        elif arity.max is not None and count > arity.max:
+            takes = (
+                f"at most {arity.max} inputs ({', '.join(arity.slots)})"
+                if arity.slots
+                else "one input"
+            )
             problems.append(
                 Problem(
                     pointer("nodes", index[node_id]),
-                    f"{info.type} takes one input but {count} edges lead into it",
-                    "merge the branches first with Add or Concat",
+                    f"{info.type} takes {takes} but {count} edges lead into it",
+                    (
+                        "merge the branches first with Add or Concat"
+                        if arity.max == 1
+                        else "remove the extra edges"
+                    ),
                 )
             )
 
@@ -388,41 +413,84 @@ def _check_total_params(result: Analysis, problems: list[Problem]) -> None:
     )
 
 
-def _infer_shapes(spec: ModelSpec, result: Analysis, problems: list[Problem]) -> None:
-    shapes: dict[str, Shape] = {INPUT: tuple(spec.input.shape)}
+def _input_type(spec: ModelSpec, problems: list[Problem]) -> TensorType | None:
+    """The type of the input, or None when its dtype and vocabulary do not fit together."""
+    given = spec.input
+    if given.dtype == "int64" and given.vocab_size is None:
+        problems.append(
+            Problem(
+                "/input/vocab_size",
+                "token inputs (dtype int64) need 'vocab_size'",
+                "set vocab_size to the number of token ids, e.g. 256 for bytes",
+            )
+        )
+        return None
+    if given.dtype == "float32" and given.vocab_size is not None:
+        problems.append(
+            Problem(
+                "/input/vocab_size",
+                "'vocab_size' applies to token inputs only",
+                'set dtype to "int64" for token ids, or remove vocab_size',
+            )
+        )
+        return None
+    return TensorType(tuple(given.shape), given.dtype, given.vocab_size)
+
+
+def _dtype_problem(block_type: str, accepts: tuple[str, ...], x: TensorType) -> tuple[str, str]:
+    if x.dtype == "int64":
+        return (
+            f"{block_type} takes float tensors, but it gets int64 token ids {x.describe()}",
+            "turn the ids into vectors first, with an Embedding",
+        )
+    return (
+        f"{block_type} takes int64 token ids, but it gets a float tensor {x.describe()}",
+        'set the input dtype to "int64" (with vocab_size), or remove this block',
+    )
+
+
+def _infer_shapes(
+    spec: ModelSpec, input_type: TensorType | None, result: Analysis, problems: list[Problem]
+) -> None:
+    types: dict[str, TensorType] = {INPUT: input_type} if input_type is not None else {}
     for node_id in result.order:
         info = result.nodes[node_id]
         block = BLOCKS.get(info.type)
-        if block is None or not info.inputs or any(s not in shapes for s in info.inputs):
+        if block is None or not info.inputs or any(s not in types for s in info.inputs):
             continue
         # a required parameter is missing or a given one is bad (already reported)
         if any(p.name not in info.params for p in block.params):
             continue
         count = len(info.inputs)
-        if count < block.min_inputs or (block.max_inputs is not None and count > block.max_inputs):
+        if count < block.inputs.min or (block.inputs.max is not None and count > block.inputs.max):
             continue
-        info.input_shapes = [shapes[s] for s in info.inputs]
+        info.input_types = [types[s] for s in info.inputs]
         where = ("nodes", info.index)
-        try:
-            out = tuple(block.shape(info.params, info.input_shapes))
-            info.params.update(
-                {k: v for k, v in block.infer(info.params, info.input_shapes).items()}
+        wrong = next((x for x in info.input_types if x.dtype not in block.accepts), None)
+        if wrong is not None:
+            problems.append(
+                Problem(pointer(*where), *_dtype_problem(info.type, block.accepts, wrong))
             )
-            info.param_count = block.count(info.params, info.input_shapes)
-            info.buffer_count = block.buffers(info.params, info.input_shapes)
+            continue
+        try:
+            out = block.shape(info.params, info.input_types)
+            info.params.update(block.infer(info.params, info.input_types))
+            info.param_count = block.count(info.params, info.input_types)
+            info.buffer_count = block.buffers(info.params, info.input_types)
         except ShapeError as exc:
             path = pointer(*where, "params", exc.param) if exc.param else pointer(*where)
-            incoming = " and ".join(fmt_shape(s) for s in info.input_shapes)
+            incoming = " and ".join(x.describe() for x in info.input_types)
             problems.append(Problem(path, f"{exc.message} (input {incoming})", exc.hint))
             continue
-        if min(out, default=1) < 1 or numel(out) > MAX_ELEMENTS:
+        output = out if isinstance(out, TensorType) else TensorType(tuple(out))
+        if min(output.shape, default=1) < 1 or numel(output.shape) > MAX_ELEMENTS:
             problems.append(
                 Problem(
                     pointer(*where),
-                    f"output shape {fmt_shape(out)} is not usable",
+                    f"output shape {fmt_shape(output.shape)} is not usable",
                     "check the parameters",
                 )
             )
             continue
-        info.output_shape = out
-        shapes[node_id] = out
+        info.output = output
+        types[node_id] = output

@@ -1,23 +1,28 @@
 """Writing `forward()`: statements in topological order, with readable variable names.
 
 A chain reuses `x`; a value that several layers read, or that a merge reads, gets a
-variable named after its node. Merges become `a + b` and `torch.cat([...], dim=d)`.
+variable named after its node. Each block's emission writes its own expression
+(`self.conv1(x)`, `a + b`, `self.lstm(x)[0]`, `x.mean(dim=1)`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .analysis import INPUT, Analysis
-from .literals import py
+from .analysis import INPUT, Analysis, NodeInfo
 from .registry import BLOCKS
+from .registry.base import Code, Expression
 
 
 @dataclass(frozen=True)
 class Statement:
     target: str
-    expression: str
+    code: Code
     shape: str
+
+    @property
+    def expression(self) -> str:
+        return self.code.text
 
 
 def forward_statements(analysis: Analysis) -> tuple[list[Statement], str]:
@@ -54,17 +59,14 @@ def forward_statements(analysis: Analysis) -> tuple[list[Statement], str]:
             holder = None
         names[node_id] = target
         shape = ", ".join(["N", *(str(d) for d in info.output_shape or ())])
-        statements.append(
-            Statement(target, _expression(info.type, node_id, args, info.params), shape)
-        )
+        statements.append(Statement(target, node_code(info, args), shape))
     result = names.get(analysis.output or "", "x")
     return statements, result
 
 
-def _expression(type_: str, node_id: str, args: list[str], params: dict) -> str:
-    emission = BLOCKS[type_].emission
-    if emission == "add":
-        return " + ".join(args)
-    if emission == "concat":
-        return f"torch.cat([{', '.join(args)}], dim={py(params['dim'])})"
-    return f"self.{node_id}({args[0]})"
+def node_code(info: NodeInfo, args: list[str]) -> Code:
+    """The expression of one node in forward, from its block's emission."""
+    emission = BLOCKS[info.type].emission
+    if isinstance(emission, Expression):
+        return emission.code(args, info.params)
+    return emission.call(f"self.{info.id}", args, info.params)

@@ -44,30 +44,12 @@ class Param:
     positional: bool = False
     data_path: bool = False
     """A file or folder of the dataset: relative to `--data-dir`, never absolute or with '..'."""
+    in_forward: bool = False
+    """Used in `forward` (e.g. a causal mask), not passed to the constructor."""
 
     @property
     def required(self) -> bool:
         return self.default is REQUIRED
-
-    def to_catalog(self) -> dict[str, Any]:
-        default = None if self.required else self.default
-        if isinstance(default, tuple):
-            default = list(default)
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            "default": default,
-            "required": self.required,
-            "inferred": self.inferred,
-            "min": self.min,
-            "max": self.max,
-            "exclusive_min": self.exclusive_min,
-            "choices": list(self.choices) if self.choices is not None else None,
-            "length": self.length,
-            "nullable": self.nullable,
-            "data_path": self.data_path,
-            "doc": self.doc,
-        }
 
 
 class ParamValueError(ValueError):

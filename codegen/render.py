@@ -19,83 +19,15 @@ import black
 import jinja2
 
 from .analysis import Analysis, analyze
-from .forward import forward_statements
+from .forward import Statement, forward_statements
 from .literals import docstring_line, docstring_text, markdown_text, one_line, py
 from .modules import constructor
 from .names import class_name, slug
 from .problems import SpecError
-from .registry import BLOCKS
-from .registry.base import fmt_shape
+from .registry import BLOCKS, Dataset, Init, Scheduler
+from .registry.base import Helper, fmt_shape
 from .resources import templates_dir
 from .training_check import TrainingPlan
-
-DATASET_TITLES = {
-    "synthetic-regression": "synthetic regression data",
-    "synthetic-classification": "synthetic classification data",
-    "sklearn": "a scikit-learn toy dataset",
-    "csv": "a CSV table",
-    "mnist": "MNIST",
-    "fashion-mnist": "Fashion-MNIST",
-    "cifar10": "CIFAR-10",
-    "image-folder": "a folder of images",
-    "image-csv": "images listed in a CSV file",
-}
-NORM_TYPES = (
-    "BatchNorm1d",
-    "BatchNorm2d",
-    "LayerNorm",
-    "GroupNorm",
-    "InstanceNorm1d",
-    "InstanceNorm2d",
-)
-INIT_FUNCTIONS = {
-    "xavier_uniform": ("xavier_uniform_", "gain"),
-    "xavier_normal": ("xavier_normal_", "gain"),
-    "kaiming_uniform": ("kaiming_uniform_", "nonlinearity"),
-    "kaiming_normal": ("kaiming_normal_", "nonlinearity"),
-    "normal": ("normal_", "std"),
-}
-INIT_DOCS = {
-    "xavier_uniform": "Glorot-uniform weights",
-    "xavier_normal": "Glorot-normal weights",
-    "kaiming_uniform": "He-uniform weights",
-    "kaiming_normal": "He-normal weights",
-    "normal": "Normal weights",
-}
-TORCHVISION_SETS = {
-    "mnist": ("MNIST", (0.1307,), (0.3081,)),
-    "fashion-mnist": ("FashionMNIST", (0.2860,), (0.3530,)),
-    "cifar10": ("CIFAR10", (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
-}
-"""torchvision class, per-channel mean and standard deviation of the training images."""
-CLASS_NAMES = {
-    "mnist": tuple(str(d) for d in range(10)),
-    "fashion-mnist": (
-        "T-shirt/top",
-        "Trouser",
-        "Pullover",
-        "Dress",
-        "Coat",
-        "Sandal",
-        "Shirt",
-        "Sneaker",
-        "Bag",
-        "Ankle boot",
-    ),
-    "cifar10": (
-        "airplane",
-        "automobile",
-        "bird",
-        "cat",
-        "deer",
-        "dog",
-        "frog",
-        "horse",
-        "ship",
-        "truck",
-    ),
-}
-WEIGHTED_TYPES = ("Linear", "Conv1d", "Conv2d", "ConvTranspose2d")
 
 
 def generate(data: Any) -> dict[str, str]:
@@ -180,9 +112,12 @@ def project_context(analysis: Analysis) -> dict[str, Any]:
     for node_id in analysis.order:
         info = analysis.nodes[node_id]
         block = BLOCKS[info.type]
-        if block.emission == "module":
+        if block.is_module:
             layers.append({"id": node_id, "ctor": constructor(block, info.params)})
     types_used = {analysis.nodes[i].type for i in analysis.order}
+    helpers = _helpers(statements, types_used)
+    imports = {module for s in statements for module in s.code.imports}
+    imports |= {module for h in helpers for module in h.imports}
     context: dict[str, Any] = {
         "class_name": name,
         "title": docstring_text(spec.name),
@@ -192,13 +127,15 @@ def project_context(analysis: Analysis) -> dict[str, Any]:
         "title_md": markdown_text(spec.name),
         "slug": slug(spec.name),
         "input_shape": py(tuple(spec.input.shape)),
-        "batch_input": fmt_shape(("N", *spec.input.shape)),  # type: ignore[arg-type]
-        "batch_output": fmt_shape(("N", *output_shape)),  # type: ignore[arg-type]
+        "input_dtype": spec.input.dtype,
+        "batch_input": fmt_shape(("N", *spec.input.shape)),
+        "batch_output": fmt_shape(("N", *output_shape)),
         "total_params": f"{analysis.total_params:,}",
         "layers": layers,
         "statements": statements,
         "result": result,
-        "uses_cat": "Concat" in types_used,
+        "helpers": [h.source.strip() for h in helpers],
+        "model_imports": sorted(imports),
         "init": _init_context(analysis.training, types_used) if analysis.training else None,
         "shape_table": _shape_table(analysis),
         "model_only": analysis.training is None,
@@ -207,6 +144,25 @@ def project_context(analysis: Analysis) -> dict[str, Any]:
     if analysis.training is not None:
         context.update(_training_context(analysis, analysis.training, types_used))
     return context
+
+
+def _helpers(statements: list[Statement], types_used: set[str]) -> list[Helper]:
+    """The helper classes and functions model.py defines, each once, before their users."""
+    found: dict[str, Helper] = {}
+
+    def add(helper: Helper) -> None:
+        for needed in helper.needs:
+            add(needed)
+        found.setdefault(helper.name, helper)
+
+    for block in BLOCKS.values():
+        module_helper = getattr(block.emission, "helper", None)
+        if block.type in types_used and module_helper is not None:
+            add(module_helper)
+    for statement in statements:
+        for helper in statement.code.helpers:
+            add(helper)
+    return list(found.values())
 
 
 def _class_docstring(name: str, description: str) -> str:
@@ -219,24 +175,30 @@ def _class_docstring(name: str, description: str) -> str:
 
 
 def _init_context(plan: TrainingPlan, types_used: set[str]) -> dict[str, str] | None:
-    if plan.init is None or plan.init.type == "default":
+    chosen = plan.init
+    if chosen is None or not isinstance(chosen.entry, Init) or chosen.entry.function is None:
         return None
-    function, arg = INIT_FUNCTIONS[plan.init.type]
-    value = plan.init.params[arg]
-    args = f", mean=0.0, std={py(value)}" if arg == "std" else f", {arg}={py(value)}"
-    weighted = [t for t in WEIGHTED_TYPES if t in types_used]
+    init = chosen.entry
+    assert init.argument is not None
+    value = chosen.params[init.argument]
+    args = (
+        f", mean=0.0, std={py(value)}"
+        if init.argument == "std"
+        else f", {init.argument}={py(value)}"
+    )
+    weighted = [b for b in BLOCKS.values() if b.type in types_used and b.initialised]
     return {
-        "function": function,
+        "function": init.function,
         "args": args,
-        "doc": f"{INIT_DOCS[plan.init.type]} and zero biases for Linear and convolution layers.",
-        "layer_types": _type_tuple(weighted or ["Linear"]),
+        "doc": f"{init.title} and zero biases for Linear and convolution layers.",
+        "layer_types": _type_tuple([b.class_name for b in weighted] or ["nn.Linear"]),
     }
 
 
-def _type_tuple(types: list[str]) -> str:
-    if len(types) == 1:
-        return f"nn.{types[0]}"
-    return "(" + ", ".join(f"nn.{t}" for t in types) + ")"
+def _type_tuple(classes: list[str]) -> str:
+    if len(classes) == 1:
+        return classes[0]
+    return "(" + ", ".join(classes) + ")"
 
 
 def _call(
@@ -263,6 +225,8 @@ def _training_context(
     training = plan.spec
     dataset = plan.dataset
     assert dataset is not None and plan.loss is not None and plan.optimizer is not None
+    data = dataset.entry
+    assert isinstance(data, Dataset)
     optimizer = plan.optimizer
     opt_params = dict(optimizer.params)
     lr = opt_params.pop("lr")
@@ -279,13 +243,19 @@ def _training_context(
     has_val = val_split > 0
     output_shape = analysis.output_shape or (1,)
     params_raw = dict(dataset.params)
-    predict_test = (
-        dataset.type == "csv" and bool(params_raw.get("test_path")) and plan.task == "regression"
+    data_context = {
+        "predict_test": False,
+        "class_labels": None,
+        **data.context(params_raw, plan.task),
+    }
+    predict_test = data_context["predict_test"]
+    exempt_classes = list(
+        dict.fromkeys(c for b in BLOCKS.values() if b.type in types_used for c in b.exempt_classes)
     )
     context = {
         "dataset_kind": dataset.type,
-        "data_template": _data_template(dataset.type),
-        "dataset_title": DATASET_TITLES.get(dataset.type, dataset.type),
+        "data_template": data.template,
+        "dataset_title": data.title,
         "params": {k: py(v) for k, v in dataset.params.items()},
         "params_raw": params_raw,
         "task": plan.task,
@@ -304,27 +274,23 @@ def _training_context(
         "lr": py(lr),
         "seed": training.seed,
         "device": py(training.device),
-        "data_dir": py(params_raw.get("root", "data") if dataset.type != "csv" else "data"),
+        "data_dir": py(params_raw.get("root", "data")),
         "out_default": f"runs/{slug(spec.name)}",
         "run_name": py(slug(spec.name)),
-        "download": dataset.type in ("mnist", "fashion-mnist", "cifar10"),
+        "download": data.download,
         "tensorboard": training.tensorboard,
         "plot": True,
         "has_val": has_val,
         "val_split": py(val_split),
         "val_percent": f"{val_split * 100:g}",
-        "image_prepare": dataset.type in TORCHVISION_SETS,
-        "has_test": dataset.type in TORCHVISION_SETS,
+        "image_prepare": data.test_split,
+        "has_test": data.test_split,
         "loss": _call(f"nn.{plan.loss.type}", _nondefault(plan.loss)),
         "optimizer": optimizer.type,
         "optimizer_args": optimizer_args,
         "weight_decay": py(weight_decay),
         "exempt": exempt,
-        "norm_types": (
-            _type_tuple([t for t in NORM_TYPES if t in types_used])
-            if any(t in types_used for t in NORM_TYPES)
-            else ""
-        ),
+        "norm_types": _type_tuple(exempt_classes) if exempt_classes else "",
         "scheduler": scheduler_code,
         "batch_scheduler": step == "batch",
         "epoch_scheduler": step == "epoch",
@@ -338,12 +304,11 @@ def _training_context(
         "channels_last": training.channels_last and len(spec.input.shape) == 3,
         "compile": training.compile,
         "run_model": "compiled" if training.compile else "model",
-        "predict_kind": _predict_kind(dataset.type),
-        "class_labels": py(CLASS_NAMES[dataset.type]) if dataset.type in CLASS_NAMES else None,
-        "confusion": plan.task in ("classification", "binary")
-        and (has_val or dataset.type in TORCHVISION_SETS),
+        "predict_kind": data.predicts,
+        "confusion": plan.task in ("classification", "binary") and (has_val or data.test_split),
         "num_outputs_classes": 2 if plan.task == "binary" else output_shape[0],
-        "requirements": _requirements(dataset.type, training.tensorboard),
+        "requirements": _requirements(data, training.tensorboard),
+        **data_context,
     }
     steps = [a for a in plan.augmentations if a.type != "Resize"]
     resize = next((a.params["size"] for a in plan.augmentations if a.type == "Resize"), None)
@@ -363,68 +328,34 @@ def _training_context(
         needs_math_in_data=any(a.type == "RandomRotation" for a in steps),
         input_channels=spec.input.shape[0],
     )
-    if dataset.type in TORCHVISION_SETS:
-        cls, mean, std = TORCHVISION_SETS[dataset.type]
-        context.update(
-            torchvision_class=cls,
-            image_mean=py(mean),
-            image_std=py(std),
-            input_shape_plain=", ".join(str(d) for d in spec.input.shape),
-        )
     return context
 
 
-def _predict_kind(kind: str) -> str | None:
-    """What predict.py reads: images, CSV rows, or nothing (no predict.py)."""
-    if kind == "csv":
-        return "rows"
-    if kind in TORCHVISION_SETS or kind in ("image-folder", "image-csv"):
-        return "images"
-    return None
-
-
-def _data_template(kind: str) -> str:
-    if kind in TORCHVISION_SETS:
-        return "torchvision"
-    if kind in ("image-folder", "image-csv"):
-        return "images"
-    return kind
-
-
 def _scheduler(plan: TrainingPlan) -> tuple[str | None, str | None]:
-    scheduler = plan.scheduler
-    if scheduler is None:
+    chosen = plan.scheduler
+    if chosen is None:
         return None, None
-    params = _nondefault(scheduler)
-    positional = [p.name for p in scheduler.entry.params if p.positional]
-    for name in positional:
-        params.setdefault(name, scheduler.params[name])
-    cls = f"torch.optim.lr_scheduler.{scheduler.type}"
-    if scheduler.type == "CosineAnnealingLR":
-        t_max = scheduler.params["T_max"]
-        params.pop("T_max", None)
-        first = "optimizer, T_max=" + (py(t_max) if t_max else "args.epochs")
-        return _call(cls, params, first), "epoch"
-    if scheduler.type == "OneCycleLR":
-        max_lr = scheduler.params["max_lr"]
-        params.pop("max_lr", None)
-        first = (
-            "optimizer, max_lr="
-            + (py(max_lr) if max_lr else "args.lr")
-            + ", epochs=args.epochs, steps_per_epoch=steps_per_epoch"
-        )
-        return _call(cls, params, first), "batch"
-    return _call(cls, params, "optimizer"), scheduler.entry.extra["step"]
+    scheduler = chosen.entry
+    assert isinstance(scheduler, Scheduler)
+    params = _nondefault(chosen)
+    for param in scheduler.params:
+        if param.positional:
+            params.setdefault(param.name, chosen.params[param.name])
+    first = ["optimizer"]
+    for name, expression in scheduler.from_args:
+        value = params.pop(name, None)
+        first.append(f"{name}={py(value) if value else expression}")
+    if scheduler.extra:
+        first.append(scheduler.extra)
+    return (
+        _call(f"torch.optim.lr_scheduler.{scheduler.type}", params, ", ".join(first)),
+        scheduler.step,
+    )
 
 
-def _requirements(kind: str, tensorboard: bool) -> list[str]:
-    packages = ["torch>=2.4", "matplotlib"]
-    if kind in ("mnist", "fashion-mnist", "cifar10", "image-folder", "image-csv"):
-        packages.insert(1, "torchvision>=0.19")
-    if kind == "sklearn":
-        packages.append("scikit-learn")
-    if kind == "csv":
-        packages.append("pandas")
+def _requirements(data: Dataset, tensorboard: bool) -> list[str]:
+    packages = ["torch>=2.4", *(p for p in data.requirements if p.startswith("torchvision"))]
+    packages += ["matplotlib", *(p for p in data.requirements if not p.startswith("torchvision"))]
     if tensorboard:
         packages.append("tensorboard")
     return packages

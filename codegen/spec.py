@@ -1,4 +1,4 @@
-"""The model spec, format `torchcanvas.model` version 1 (field names fixed by DESIGN.md §3).
+"""The model spec, format `torchcanvas.model` version 1 (its field names are fixed: docs/spec.md).
 
 `parse_spec` turns JSON data into a `ModelSpec` or a list of every structural problem.
 Values of block parameters are checked later, against the registry (see `analysis`).
@@ -14,7 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from .params import Param, has_lone_surrogate
 from .problems import Problem, pointer
-from .registry import TRAINING_FIELDS
+from .registry import EARLY_STOPPING_FIELDS, TRAINING_FIELDS
 
 FORMAT = "torchcanvas.model"
 VERSION = 1
@@ -22,6 +22,7 @@ MAX_NODES = 2000
 MAX_EDGES = 10_000
 MAX_SAMPLE_DIMS = 4
 MAX_TEXT_PROBLEMS = 20
+MAX_VOCAB = 10_000_000
 
 
 class _Strict(BaseModel):
@@ -49,11 +50,6 @@ class DatasetSpec(_Strict):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
-class EarlyStopping(_Strict):
-    patience: Annotated[int, Field(ge=1, le=10000)] = 5
-    min_delta: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] = 0.0
-
-
 def _annotation(param: Param) -> Any:
     """A pydantic type for a registry parameter (used for the training fields)."""
     bounds: dict[str, Any] = {}
@@ -77,12 +73,18 @@ def _annotation(param: Param) -> Any:
     return base
 
 
-_TRAINING_FIELDS: dict[str, Any] = {
-    p.name: (_annotation(p), Field(default=p.default, description=p.doc)) for p in TRAINING_FIELDS
-}
+def _fields(params: tuple[Param, ...]) -> dict[str, Any]:
+    return {p.name: (_annotation(p), Field(default=p.default, description=p.doc)) for p in params}
+
 
 TrainingBase = create_model(  # type: ignore[call-overload]
-    "TrainingBase", __base__=_Strict, **_TRAINING_FIELDS
+    "TrainingBase", __base__=_Strict, **_fields(TRAINING_FIELDS)
+)
+EarlyStopping = create_model(  # type: ignore[call-overload]
+    "EarlyStopping",
+    __base__=_Strict,
+    __doc__="Stop when the validation loss has not improved for `patience` epochs.",
+    **_fields(EARLY_STOPPING_FIELDS),
 )
 
 
@@ -94,15 +96,23 @@ class TrainingSpec(TrainingBase):  # type: ignore[misc, valid-type]
     optimizer: OptimizerSpec = Field(default_factory=OptimizerSpec)
     scheduler: Component | None = None
     init: Component | None = None
-    early_stopping: EarlyStopping | None = None
+    early_stopping: EarlyStopping | None = None  # type: ignore[valid-type]
     augmentations: Annotated[list[Component], Field(max_length=16)] = Field(default_factory=list)
 
 
 class InputSpec(_Strict):
+    """One sample of the model's input: its shape (no batch dimension) and dtype."""
+
     shape: Annotated[
         list[Annotated[int, Field(ge=1, le=100_000)]],
         Field(min_length=1, max_length=MAX_SAMPLE_DIMS),
     ]
+    dtype: Literal["float32", "int64"] = Field(
+        default="float32", description="float32 features, or int64 token ids"
+    )
+    vocab_size: Annotated[int, Field(ge=2, le=MAX_VOCAB)] | None = Field(
+        default=None, description="int64 only: the ids are in [0, vocab_size)"
+    )
 
 
 class NodeSpec(_Strict):

@@ -10,21 +10,19 @@ from .problems import Problem, pointer
 from .registry import (
     AUGMENTATION_TYPES,
     DATASET_KINDS,
-    IMAGE_SETS,
     INIT_TYPES,
     LOSS_TYPES,
     OPTIMIZER_TYPES,
     SCHEDULER_TYPES,
-    SKLEARN_SETS,
     Component,
+    Dataset,
+    Loss,
     Shape,
+    TensorType,
 )
 from .registry.base import fmt_shape
 from .spec import ModelSpec, TrainingSpec
 
-SKLEARN_FEATURES = {"iris": 4, "digits": 64, "wine": 13, "breast_cancer": 30, "diabetes": 10}
-SKLEARN_CLASSES = {"iris": 3, "digits": 10, "wine": 3, "breast_cancer": 2, "diabetes": None}
-IMAGE_KINDS = {"mnist", "fashion-mnist", "cifar10", "image-folder", "image-csv"}
 METRIC_TASK = {
     "accuracy": "classification",
     "rmse": "regression",
@@ -80,16 +78,17 @@ def _choose(
 def _dataset_task(dataset: Chosen | None) -> str | None:
     if dataset is None:
         return None
-    task = dataset.entry.extra.get("task")
-    if task != "auto":
-        return task
-    if dataset.type == "sklearn":
-        return SKLEARN_SETS.get(dataset.params.get("name", ""))
-    return dataset.params.get("task")
+    assert isinstance(dataset.entry, Dataset)
+    return dataset.entry.task_of(dataset.params)
+
+
+def _loss_task(loss: Chosen) -> str:
+    assert isinstance(loss.entry, Loss)
+    return loss.entry.task
 
 
 def check_training(
-    spec: ModelSpec, output_shape: Shape | None, output: str | None, problems: list[Problem]
+    spec: ModelSpec, output: TensorType | None, output_id: str | None, problems: list[Problem]
 ) -> TrainingPlan:
     training = spec.effective_training()
     base = ("training",)
@@ -113,7 +112,7 @@ def check_training(
         (*base, "loss"),
         problems,
     )
-    if loss is not None and loss.entry.extra["task"] == "binary" and task == "classification":
+    if loss is not None and _loss_task(loss) == "binary" and task == "classification":
         task = "binary"
     optimizer = _choose(
         OPTIMIZER_TYPES,
@@ -168,64 +167,55 @@ def check_training(
         init=init,
         augmentations=augmentations,
     )
-    _check_data_shapes(spec, plan, output_shape, problems)
-    _check_loss(plan, output_shape, output, spec, problems)
+    output_shape = output.shape if output is not None else None
+    _check_data_shapes(spec, plan, problems)
+    _check_loss(plan, output_shape, output_id, spec, problems)
     _check_components(spec, plan, problems)
     return plan
 
 
-def _check_data_shapes(
-    spec: ModelSpec, plan: TrainingPlan, output_shape: Shape | None, problems: list[Problem]
-) -> None:
+def _check_data_shapes(spec: ModelSpec, plan: TrainingPlan, problems: list[Problem]) -> None:
     dataset = plan.dataset
     if dataset is None:
         return
+    entry = dataset.entry
+    assert isinstance(entry, Dataset)
     shape = tuple(spec.input.shape)
-    expected: list[Shape] = []
-    if dataset.type in IMAGE_SETS:
-        sample, plan.num_classes = IMAGE_SETS[dataset.type]
-        resize = next(
-            (a.params.get("size") for a in plan.augmentations if a.type == "Resize"), None
-        )
-        if resize is not None and len(resize) == 2:
-            sample = (sample[0], *resize)
-        expected = [sample]
-    elif dataset.type == "sklearn":
-        name = dataset.params.get("name", "")
-        features = SKLEARN_FEATURES.get(name)
-        plan.num_classes = SKLEARN_CLASSES.get(name)
-        if features is not None:
-            expected = [(features,)]
-            if name == "digits":
-                expected += [(1, 8, 8), (8, 8)]
-    elif dataset.type in ("csv",) and len(shape) != 1:
+    expected = entry.expects(dataset.params)
+    plan.num_classes = expected.classes
+    allowed = list(expected.shapes)
+    resize = next((a.params.get("size") for a in plan.augmentations if a.type == "Resize"), None)
+    if allowed and resize is not None and len(resize) == 2:
+        allowed = [(s[0], *resize) for s in allowed]
+    what = f"{dataset.type} samples"
+    if allowed and shape not in allowed:
+        options = " or ".join(str(list(e)) for e in allowed)
         problems.append(
             Problem(
                 "/input/shape",
-                f"a CSV table gives flat rows, but the input shape is {list(shape)}",
-                "set the input shape to [number of feature columns after one-hot encoding]",
+                f"{what} have shape {options}, but the input shape is {list(shape)}",
+                f"set the input shape to {list(allowed[0])}",
             )
         )
-    elif dataset.type in ("image-folder", "image-csv") and (
-        len(shape) != 3 or shape[0] not in (1, 3)
+    elif expected.rank is not None and (
+        len(shape) != expected.rank or (expected.channels and shape[0] not in expected.channels)
     ):
         problems.append(
             Problem(
                 "/input/shape",
-                f"images load as (channels, height, width), but the input shape is {list(shape)}",
-                "use [3, H, W] for colour or [1, H, W] for greyscale images",
+                f"{expected.gives}, but the input shape is {list(shape)}",
+                expected.hint,
             )
         )
-    if expected and shape not in expected:
-        options = " or ".join(str(list(e)) for e in expected)
+    if spec.input.dtype != expected.dtype:
         problems.append(
             Problem(
-                "/input/shape",
-                f"{dataset.type} samples have shape {options}, but the input shape is {list(shape)}",
-                f"set the input shape to {list(expected[0])}",
+                "/input/dtype",
+                f"{what} are {expected.dtype}, but the input dtype is {spec.input.dtype}",
+                f'set the input dtype to "{expected.dtype}"',
             )
         )
-    if plan.augmentations and dataset.type not in IMAGE_KINDS:
+    if plan.augmentations and not entry.images:
         problems.append(
             Problem(
                 "/training/augmentations",
@@ -271,7 +261,7 @@ def _check_loss(
     loss = plan.loss
     if loss is None:
         return
-    loss_task = loss.entry.extra["task"]
+    loss_task = _loss_task(loss)
     data_task = _dataset_task(plan.dataset)
     path = "/training/loss/type"
     if spec.training is None or spec.training.loss is None:

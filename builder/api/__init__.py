@@ -15,7 +15,7 @@ from codegen.analysis import Analysis, analyze
 from codegen.examples import list_examples, load_example
 from codegen.names import slug
 from codegen.problems import Problem
-from codegen.registry import catalog
+from codegen.registry.catalog import build_catalog
 from codegen.render import render_project, zip_project
 from codegen.spec import json_schema
 
@@ -117,7 +117,7 @@ def health() -> Response:
 
 @api.get("/catalog")
 def get_catalog() -> Response:
-    response = jsonify(catalog())
+    response = jsonify(build_catalog().model_dump(mode="json"))
     response.cache_control.public = True
     response.cache_control.max_age = 300
     return response

@@ -2,8 +2,9 @@
 
 The models API builds its responses from these classes, so an OpenAPI document generated
 from them (`builder/api/openapi.py`) describes exactly what the server sends; the core API
-(catalog, validate, generate, examples) builds plain dicts in codegen, described here by
-`Catalog`, `ValidationResult` & co. and checked against real responses by the tests.
+(validate, generate, examples) builds plain dicts in codegen, described here by
+`ValidationResult` & co. and checked against real responses by the tests; the catalog's
+models live with the registry (`codegen.registry.catalog`).
 `CORE_ROUTES` and `ROUTES` list every endpoint with its request and response bodies.
 """
 
@@ -15,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from codegen.registry.catalog import Catalog
 from codegen.spec import ModelSpec
 
 MAX_PER_PAGE = 100
@@ -144,85 +146,6 @@ class Health(_Out):
     status: Literal["ok"]
 
 
-ParamKind = Literal["int", "float", "bool", "str", "choice", "int_tuple", "int_list", "float_tuple"]
-
-
-class CatalogParam(_Out):
-    """One parameter of a block or training component, for the editor's forms."""
-
-    name: str
-    kind: ParamKind = Field(description="int_tuple: an int or `length` ints; int_list: any "
-                            "number of ints; float_tuple: `length` floats")  # fmt: skip
-    default: Any = Field(description="null when required (or when null is the default)")
-    required: bool
-    inferred: bool = Field(description="filled from the incoming shape (see /api/validate)")
-    min: int | float | None
-    max: int | float | None
-    exclusive_min: bool = Field(description="`min` itself is not allowed")
-    choices: list[Any] | None = Field(description="the allowed values of a `choice`")
-    length: int | None = Field(description="the length of an int_tuple or float_tuple")
-    nullable: bool = Field(description="null is allowed")
-    data_path: bool = Field(
-        description="a file or folder of the dataset: relative to the generated code's "
-        "--data-dir, with no '..' (absolute paths get 422)"
-    )
-    doc: str
-
-
-class CatalogBlock(_Out):
-    """A layer the editor offers (a node type of the spec)."""
-
-    type: str
-    category: str
-    doc: str
-    min_inputs: int
-    max_inputs: int | None = Field(description="null: any number (merges)")
-    key_params: list[str] = Field(description="shown on the node face")
-    params: list[CatalogParam]
-
-
-class CatalogComponent(_Out):
-    """An optimizer, initialisation or augmentation, chosen by `type`."""
-
-    type: str
-    doc: str
-    params: list[CatalogParam]
-
-
-class CatalogLoss(CatalogComponent):
-    task: str = Field(description="the task the loss fits: classification, regression, binary")
-
-
-class CatalogScheduler(CatalogComponent):
-    step: str = Field(description="when the scheduler steps, e.g. per epoch or per batch")
-
-
-class CatalogDataset(_Out):
-    """A dataset kind of `training.dataset`."""
-
-    kind: str
-    doc: str
-    task: str = Field(description="classification, regression or auto (from a parameter)")
-    in_memory: bool = Field(description="batched from tensors on the device, no DataLoader")
-    shape: list[int] | None = Field(None, description="the sample shape, when fixed")
-    classes: int | None = Field(None, description="the number of classes, when fixed")
-    params: list[CatalogParam]
-
-
-class Catalog(_Out):
-    """`GET /api/catalog`: the registry; the editor renders it generically."""
-
-    categories: list[str]
-    blocks: list[CatalogBlock]
-    losses: list[CatalogLoss]
-    optimizers: list[CatalogComponent]
-    schedulers: list[CatalogScheduler]
-    inits: list[CatalogComponent]
-    datasets: list[CatalogDataset]
-    augmentations: list[CatalogComponent]
-    training_fields: list[CatalogParam] = Field(description="the fields of `training`")
-
-
 class ExampleSummary(_Out):
     name: str = Field(description="GET /api/examples/{name} gives its spec")
     title: str
@@ -245,6 +168,9 @@ class NodeResult(_Out):
     inputs: list[str] = Field(description="ids of the nodes feeding this one ('input' too)")
     input_shapes: list[list[int]]
     output_shape: list[int] | None = Field(description="null when it could not be inferred")
+    output_dtype: Literal["float32", "int64"] | None = Field(
+        description="float32, or int64 for token ids; null when not inferred"
+    )
     params: int = Field(description="parameter count of this node")
     resolved_params: dict[str, Any] = Field(description="every parameter, inferred ones filled")
 

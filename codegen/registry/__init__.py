@@ -1,69 +1,79 @@
 """The registry: the single source of truth for every block and training component.
 
-The frontend renders what `catalog()` returns; the spec checker, the shape inference and
-the code templates all look things up here.
+Each block module lists its entries in `BLOCKS`; this package collects them. The editor
+renders the catalog built from here (`catalog.build_catalog`); the spec checker, the shape
+inference, the code templates and the pictures all look things up here.
+docs/adding-a-block.md and docs/adding-a-dataset.md say how to add an entry.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from . import (
+    activations,
+    attention,
+    convolution,
+    embedding,
+    layers,
+    merges,
+    norms,
+    pooling,
+    recurrent,
+    resampling,
+    shape,
+)
+from .base import Block, Category, Component, Shape, TensorType
+from .catalog import CATEGORY_COLOURS
+from .categories import CATEGORIES, CATEGORY_NAMES
+from .datasets import DATASETS, TOY_SETS, Dataset
+from .options import AUGMENTATIONS, EARLY_STOPPING_FIELDS, TRAINING_FIELDS
+from .training import INITS, LOSSES, OPTIMIZERS, SCHEDULERS, Init, Loss, Optimizer, Scheduler
 
-from . import activations, layers, merges, norms
-from .base import Block, Component, Shape
-from .datasets import AUGMENTATIONS, DATASETS, IMAGE_SETS, SKLEARN_SETS, TRAINING_FIELDS
-from .training import INITS, LOSSES, OPTIMIZERS, SCHEDULERS
-
-CATEGORIES = (
-    "Linear",
-    "Convolution",
-    "Pooling",
-    "Normalization",
-    "Activation",
-    "Dropout",
-    "Shape",
-    "Merge",
+BLOCK_MODULES = (
+    layers,
+    convolution,
+    pooling,
+    norms,
+    activations,
+    embedding,
+    recurrent,
+    attention,
+    resampling,
+    shape,
+    merges,
 )
 
-BLOCKS: dict[str, Block] = {
-    b.type: b for b in (*layers.BLOCKS, *norms.BLOCKS, *activations.BLOCKS, *merges.BLOCKS)
-}
-LOSS_TYPES: dict[str, Component] = {c.type: c for c in LOSSES}
-OPTIMIZER_TYPES: dict[str, Component] = {c.type: c for c in OPTIMIZERS}
-SCHEDULER_TYPES: dict[str, Component] = {c.type: c for c in SCHEDULERS}
-INIT_TYPES: dict[str, Component] = {c.type: c for c in INITS}
-DATASET_KINDS: dict[str, Component] = {c.type: c for c in DATASETS}
+BLOCKS: dict[str, Block] = {b.type: b for m in BLOCK_MODULES for b in m.BLOCKS}
+LOSS_TYPES: dict[str, Loss] = {c.type: c for c in LOSSES}
+OPTIMIZER_TYPES: dict[str, Optimizer] = {c.type: c for c in OPTIMIZERS}
+SCHEDULER_TYPES: dict[str, Scheduler] = {c.type: c for c in SCHEDULERS}
+INIT_TYPES: dict[str, Init] = {c.type: c for c in INITS}
+DATASET_KINDS: dict[str, Dataset] = {c.type: c for c in DATASETS}
 AUGMENTATION_TYPES: dict[str, Component] = {c.type: c for c in AUGMENTATIONS}
 
 __all__ = [
+    "AUGMENTATIONS",
     "AUGMENTATION_TYPES",
     "BLOCKS",
     "CATEGORIES",
+    "CATEGORY_COLOURS",
+    "CATEGORY_NAMES",
+    "DATASETS",
     "DATASET_KINDS",
-    "IMAGE_SETS",
+    "EARLY_STOPPING_FIELDS",
+    "INITS",
     "INIT_TYPES",
+    "LOSSES",
     "LOSS_TYPES",
+    "OPTIMIZERS",
     "OPTIMIZER_TYPES",
+    "SCHEDULERS",
     "SCHEDULER_TYPES",
-    "SKLEARN_SETS",
+    "TOY_SETS",
     "TRAINING_FIELDS",
     "Block",
+    "Category",
     "Component",
+    "Dataset",
     "Shape",
-    "catalog",
+    "TensorType",
 ]
-
-
-def catalog() -> dict[str, Any]:
-    """Everything the editor needs to render palettes and forms, as JSON-ready data."""
-    blocks = sorted(BLOCKS.values(), key=lambda b: CATEGORIES.index(b.category))
-    return {
-        "categories": list(CATEGORIES),
-        "blocks": [b.to_catalog() for b in blocks],
-        "losses": [c.to_catalog() for c in LOSSES],
-        "optimizers": [c.to_catalog() for c in OPTIMIZERS],
-        "schedulers": [c.to_catalog() for c in SCHEDULERS],
-        "inits": [c.to_catalog() for c in INITS],
-        "datasets": [c.to_catalog("kind") for c in DATASETS],
-        "augmentations": [c.to_catalog() for c in AUGMENTATIONS],
-        "training_fields": [p.to_catalog() for p in TRAINING_FIELDS],
-    }

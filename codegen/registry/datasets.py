@@ -1,9 +1,20 @@
-"""Dataset kinds and augmentations the generated code can load and apply."""
+"""Dataset kinds: one entry each, naming the template in `templates/code/data/` that loads it.
+
+An entry says what the data is (title, task), what it feeds the model (`Expectation`:
+input shapes, dtype, classes), what the generated project needs for it (requirements,
+download, a test split, predict.py) and the values its template reads (`context`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..literals import py
 from ..params import REQUIRED, Param
-from .base import Component
+from .base import Component, DType, Params, Shape
+from .training import Task
 
 _N_SAMPLES = Param("n_samples", "int", 1000, "Number of samples generated.", min=10, max=1_000_000)
 _NOISE = Param("noise", "float", 0.1, "Standard deviation of the added noise.", min=0.0)
@@ -19,205 +30,344 @@ _TEST = Param(
     data_path=True,
 )
 
-SKLEARN_SETS = {
-    "iris": "classification",
-    "digits": "classification",
-    "wine": "classification",
-    "breast_cancer": "classification",
-    "diabetes": "regression",
-}
-"""Toy sets shipped inside scikit-learn (no download), with their task."""
 
-IMAGE_SETS = {
-    "mnist": ((1, 28, 28), 10),
-    "fashion-mnist": ((1, 28, 28), 10),
-    "cifar10": ((3, 32, 32), 10),
+@dataclass(frozen=True)
+class Expectation:
+    """What the data feeds the model, as far as the dataset fixes it.
+
+    `shapes` lists the input shapes it can give (empty: it adapts to the model); `rank`
+    and `channels` constrain the shape otherwise (`gives` says what it gives, for the error
+    message); `hint` says how to set the input shape.
+    """
+
+    shapes: tuple[Shape, ...] = ()
+    rank: int | None = None
+    channels: tuple[int, ...] = ()
+    gives: str = ""
+    classes: int | None = None
+    dtype: DType = "float32"
+    hint: str = ""
+
+
+def _fits_model(params: Params) -> Expectation:
+    return Expectation()
+
+
+def _no_context(params: Params, task: str) -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Dataset(Component):
+    """A dataset kind (its `type` is the spec's `training.dataset.kind`)."""
+
+    title: str
+    template: str
+    task: Task | None
+    auto_task: Callable[[Params], Task | None] = lambda params: None
+    expects: Callable[[Params], Expectation] = _fits_model
+    in_memory: bool = True
+    images: bool = False
+    requirements: tuple[str, ...] = ()
+    predicts: Literal["images", "rows"] | None = None
+    download: bool = False
+    test_split: bool = False
+    context: Callable[[Params, str], dict[str, Any]] = field(default=_no_context)
+
+    @property
+    def kind(self) -> str:
+        return self.type
+
+    def task_of(self, params: Params) -> Task | None:
+        """The task: fixed by the kind, or decided by a parameter (`task` is None)."""
+        return self.task or self.auto_task(params)
+
+
+# ---------------------------------------------------------------- scikit-learn's toy sets
+
+
+@dataclass(frozen=True)
+class ToySet:
+    """A dataset shipped inside scikit-learn: no download."""
+
+    name: str
+    task: Task
+    features: int
+    classes: int | None
+    shapes: tuple[Shape, ...] = ()
+
+    @property
+    def expectation(self) -> Expectation:
+        shapes = ((self.features,), *self.shapes)
+        return Expectation(shapes=shapes, classes=self.classes, hint=f"use [{self.features}]")
+
+
+TOY_SETS = {
+    s.name: s
+    for s in (
+        ToySet("iris", "classification", 4, 3),
+        ToySet("digits", "classification", 64, 10, shapes=((1, 8, 8), (8, 8))),
+        ToySet("wine", "classification", 13, 3),
+        ToySet("breast_cancer", "classification", 30, 2),
+        ToySet("diabetes", "regression", 10, None),
+    )
 }
-"""torchvision datasets: sample shape and number of classes."""
+
+
+def _toy(params: Params) -> ToySet | None:
+    return TOY_SETS.get(params.get("name", ""))
+
+
+SKLEARN = Dataset(
+    "sklearn",
+    "A toy dataset shipped with scikit-learn (no download).",
+    (Param("name", "choice", "digits", "Which dataset.", choices=tuple(TOY_SETS)),),
+    title="a scikit-learn toy dataset",
+    template="sklearn",
+    task=None,
+    auto_task=lambda p: toy.task if (toy := _toy(p)) else None,
+    expects=lambda p: toy.expectation if (toy := _toy(p)) else Expectation(),
+    requirements=("scikit-learn",),
+)
+
+
+# ---------------------------------------------------------------- torchvision's image sets
+
+
+@dataclass(frozen=True)
+class ImageSet:
+    """A torchvision dataset: its class, sample shape, class names and pixel statistics."""
+
+    torchvision_class: str
+    shape: Shape
+    class_names: tuple[str, ...]
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+
+
+def _torchvision(kind: str, title: str, doc: str, images: ImageSet) -> Dataset:
+    shape = ", ".join(str(d) for d in images.shape)
+    return Dataset(
+        kind,
+        f"{doc} ({'x'.join(str(d) for d in images.shape)}, {len(images.class_names)} classes; "
+        "torchvision, --download to fetch).",
+        (_ROOT,),
+        title=title,
+        template="torchvision",
+        task="classification",
+        expects=lambda p: Expectation(
+            shapes=(images.shape,), classes=len(images.class_names), hint=f"use [{shape}]"
+        ),
+        images=True,
+        requirements=("torchvision>=0.19",),
+        predicts="images",
+        download=True,
+        test_split=True,
+        context=lambda p, task: {
+            "torchvision_class": images.torchvision_class,
+            "image_mean": py(images.mean),
+            "image_std": py(images.std),
+            "class_labels": py(images.class_names),
+        },
+    )
+
+
+MNIST = _torchvision(
+    "mnist",
+    "MNIST",
+    "Handwritten digits",
+    ImageSet("MNIST", (1, 28, 28), tuple(str(d) for d in range(10)), (0.1307,), (0.3081,)),
+)
+FASHION_MNIST = _torchvision(
+    "fashion-mnist",
+    "Fashion-MNIST",
+    "Clothing images",
+    ImageSet(
+        "FashionMNIST",
+        (1, 28, 28),
+        (
+            "T-shirt/top",
+            "Trouser",
+            "Pullover",
+            "Dress",
+            "Coat",
+            "Sandal",
+            "Shirt",
+            "Sneaker",
+            "Bag",
+            "Ankle boot",
+        ),
+        (0.2860,),
+        (0.3530,),
+    ),
+)
+CIFAR10_IMAGES = ImageSet(
+    "CIFAR10",
+    (3, 32, 32),
+    (
+        "airplane",
+        "automobile",
+        "bird",
+        "cat",
+        "deer",
+        "dog",
+        "frog",
+        "horse",
+        "ship",
+        "truck",
+    ),
+    (0.4914, 0.4822, 0.4465),
+    (0.2470, 0.2435, 0.2616),
+)
+CIFAR10 = _torchvision("cifar10", "CIFAR-10", "Colour images", CIFAR10_IMAGES)
+
+# ---------------------------------------------------------------- files of images
+
+_IMAGE_FILES = Expectation(
+    rank=3,
+    channels=(1, 3),
+    gives="images load as (channels, height, width)",
+    hint="use [3, H, W] for colour or [1, H, W] for greyscale images",
+)
+
+IMAGE_FOLDER = Dataset(
+    "image-folder",
+    "Images in one sub-folder per class (torchvision ImageFolder), resized to the input shape.",
+    (
+        Param(
+            "path",
+            "str",
+            REQUIRED,
+            "Folder with one sub-folder per class (relative to --data-dir).",
+            data_path=True,
+        ),
+    ),
+    title="a folder of images",
+    template="images",
+    task="classification",
+    expects=lambda p: _IMAGE_FILES,
+    in_memory=False,
+    images=True,
+    requirements=("torchvision>=0.19",),
+    predicts="images",
+)
+IMAGE_CSV = Dataset(
+    "image-csv",
+    "Image paths and labels in a CSV file (a custom Dataset), resized to the input shape.",
+    (
+        Param(
+            "path",
+            "str",
+            REQUIRED,
+            "CSV file: image path, label (relative to --data-dir).",
+            data_path=True,
+        ),
+        Param(
+            "image_dir",
+            "str",
+            "",
+            "Folder the image paths are relative to (default: the CSV's).",
+            data_path=True,
+        ),
+        Param(
+            "path_column",
+            "str",
+            None,
+            "Column of image paths (default: the first).",
+            nullable=True,
+        ),
+        Param(
+            "label_column",
+            "str",
+            None,
+            "Column of labels (default: the second).",
+            nullable=True,
+        ),
+    ),
+    title="images listed in a CSV file",
+    template="images",
+    task="classification",
+    expects=lambda p: _IMAGE_FILES,
+    in_memory=False,
+    images=True,
+    requirements=("torchvision>=0.19",),
+    predicts="images",
+)
+
+# ---------------------------------------------------------------- tables and synthetic data
+
+CSV = Dataset(
+    "csv",
+    "A table in a CSV file: numeric columns standardised, categorical ones one-hot, gaps filled.",
+    (
+        Param(
+            "path",
+            "str",
+            REQUIRED,
+            "CSV file with a header row (relative to --data-dir).",
+            data_path=True,
+        ),
+        Param("target", "str", REQUIRED, "Column to predict."),
+        Param(
+            "task",
+            "choice",
+            "regression",
+            "Regression or classification of the target.",
+            choices=("regression", "classification"),
+        ),
+        Param("id_column", "str", None, "Column to ignore as a feature (e.g. Id).", nullable=True),
+        Param("log_target", "bool", False, "Train on log(target) (prices); report log-RMSE."),
+        _TEST,
+    ),
+    title="a CSV table",
+    template="csv",
+    task=None,
+    auto_task=lambda p: p.get("task"),
+    expects=lambda p: Expectation(
+        rank=1,
+        gives="a CSV table gives flat rows",
+        hint="set the input shape to [number of feature columns after one-hot encoding]",
+    ),
+    requirements=("pandas",),
+    predicts="rows",
+    context=lambda p, task: {"predict_test": bool(p.get("test_path")) and task == "regression"},
+)
+
+SYNTHETIC_REGRESSION = Dataset(
+    "synthetic-regression",
+    "Random inputs of the model's input shape; targets a function of them plus noise.",
+    (
+        _N_SAMPLES,
+        _NOISE,
+        Param(
+            "function",
+            "choice",
+            "linear",
+            "How targets depend on inputs.",
+            choices=("linear", "quadratic", "sine"),
+        ),
+    ),
+    title="synthetic regression data",
+    template="synthetic-regression",
+    task="regression",
+)
+SYNTHETIC_CLASSIFICATION = Dataset(
+    "synthetic-classification",
+    "Gaussian clusters, one per class; the number of classes is the model's output size.",
+    (_N_SAMPLES, _NOISE),
+    title="synthetic classification data",
+    template="synthetic-classification",
+    task="classification",
+)
 
 DATASETS = (
-    Component(
-        "synthetic-regression",
-        "Random inputs of the model's input shape; targets a function of them plus noise.",
-        (
-            _N_SAMPLES,
-            _NOISE,
-            Param(
-                "function",
-                "choice",
-                "linear",
-                "How targets depend on inputs.",
-                choices=("linear", "quadratic", "sine"),
-            ),
-        ),
-        {"task": "regression", "in_memory": True},
-    ),
-    Component(
-        "synthetic-classification",
-        "Gaussian clusters, one per class; the number of classes is the model's output size.",
-        (_N_SAMPLES, _NOISE),
-        {"task": "classification", "in_memory": True},
-    ),
-    Component(
-        "sklearn",
-        "A toy dataset shipped with scikit-learn (no download).",
-        (Param("name", "choice", "digits", "Which dataset.", choices=tuple(SKLEARN_SETS)),),
-        {"task": "auto", "in_memory": True},
-    ),
-    Component(
-        "csv",
-        "A table in a CSV file: numeric columns standardised, categorical ones one-hot, gaps filled.",
-        (
-            Param(
-                "path",
-                "str",
-                REQUIRED,
-                "CSV file with a header row (relative to --data-dir).",
-                data_path=True,
-            ),
-            Param("target", "str", REQUIRED, "Column to predict."),
-            Param(
-                "task",
-                "choice",
-                "regression",
-                "Regression or classification of the target.",
-                choices=("regression", "classification"),
-            ),
-            Param(
-                "id_column", "str", None, "Column to ignore as a feature (e.g. Id).", nullable=True
-            ),
-            Param("log_target", "bool", False, "Train on log(target) (prices); report log-RMSE."),
-            _TEST,
-        ),
-        {"task": "auto", "in_memory": True},
-    ),
-    Component(
-        "mnist",
-        "Handwritten digits, 1x28x28, 10 classes (torchvision; --download to fetch).",
-        (_ROOT,),
-        {"task": "classification", "shape": [1, 28, 28], "classes": 10, "in_memory": True},
-    ),
-    Component(
-        "fashion-mnist",
-        "Clothing images, 1x28x28, 10 classes (torchvision; --download to fetch).",
-        (_ROOT,),
-        {"task": "classification", "shape": [1, 28, 28], "classes": 10, "in_memory": True},
-    ),
-    Component(
-        "cifar10",
-        "Colour images, 3x32x32, 10 classes (torchvision; --download to fetch).",
-        (_ROOT,),
-        {"task": "classification", "shape": [3, 32, 32], "classes": 10, "in_memory": True},
-    ),
-    Component(
-        "image-folder",
-        "Images in one sub-folder per class (torchvision ImageFolder), resized to the input shape.",
-        (
-            Param(
-                "path",
-                "str",
-                REQUIRED,
-                "Folder with one sub-folder per class (relative to --data-dir).",
-                data_path=True,
-            ),
-        ),
-        {"task": "classification", "in_memory": False},
-    ),
-    Component(
-        "image-csv",
-        "Image paths and labels in a CSV file (a custom Dataset), resized to the input shape.",
-        (
-            Param(
-                "path",
-                "str",
-                REQUIRED,
-                "CSV file: image path, label (relative to --data-dir).",
-                data_path=True,
-            ),
-            Param(
-                "image_dir",
-                "str",
-                "",
-                "Folder the image paths are relative to (default: the CSV's).",
-                data_path=True,
-            ),
-            Param(
-                "path_column",
-                "str",
-                None,
-                "Column of image paths (default: the first).",
-                nullable=True,
-            ),
-            Param(
-                "label_column",
-                "str",
-                None,
-                "Column of labels (default: the second).",
-                nullable=True,
-            ),
-        ),
-        {"task": "classification", "in_memory": False},
-    ),
-)
-
-AUGMENTATIONS = (
-    Component(
-        "RandomCrop",
-        "Pad, then crop back to the original size at a random position.",
-        (Param("padding", "int", 4, "Pixels of padding on each side.", min=0, max=64),),
-    ),
-    Component(
-        "RandomHorizontalFlip",
-        "Mirror left-right with probability p.",
-        (Param("p", "float", 0.5, "Probability.", min=0.0, max=1.0),),
-    ),
-    Component(
-        "RandomRotation",
-        "Rotate by a random angle in [-degrees, degrees].",
-        (Param("degrees", "float", 10.0, "Largest rotation in degrees.", min=0.0, max=180.0),),
-    ),
-    Component(
-        "ColorJitter",
-        "Randomly change brightness, contrast and saturation.",
-        (
-            Param("brightness", "float", 0.2, "Brightness jitter.", min=0.0, max=1.0),
-            Param("contrast", "float", 0.2, "Contrast jitter.", min=0.0, max=1.0),
-            Param("saturation", "float", 0.2, "Saturation jitter.", min=0.0, max=1.0),
-        ),
-    ),
-    Component(
-        "Resize",
-        "Resize images to a size before the other steps (loading already fits the input shape).",
-        (Param("size", "int_list", REQUIRED, "Target [height, width].", min=1),),
-    ),
-)
-
-TRAINING_FIELDS = (
-    Param("batch_size", "int", 64, "Samples per optimisation step.", min=1, max=65536),
-    Param("epochs", "int", 10, "Passes over the training data.", min=1, max=100000),
-    Param(
-        "val_split", "float", 0.2, "Share of the data held out for validation.", min=0.0, max=0.9
-    ),
-    Param("seed", "int", 0, "Random seed (runs on CPU are deterministic).", min=0, max=2**32 - 1),
-    Param("device", "choice", "auto", "Where to train.", choices=("auto", "cpu", "cuda", "mps")),
-    Param(
-        "grad_clip",
-        "float",
-        None,
-        "Clip the gradient norm to this value.",
-        min=0.0,
-        exclusive_min=True,
-        nullable=True,
-    ),
-    Param(
-        "metric",
-        "choice",
-        "auto",
-        "Validation metric (auto: accuracy or RMSE by task).",
-        choices=("auto", "accuracy", "rmse", "log_rmse", "mae"),
-    ),
-    Param("tensorboard", "bool", False, "Also log to TensorBoard (needs the tensorboard package)."),
-    Param("mixed_precision", "bool", False, "Mixed precision on CUDA (torch.autocast)."),
-    Param("channels_last", "bool", False, "channels_last memory format for image models."),
-    Param("compile", "bool", False, "Compile the model with torch.compile."),
+    SYNTHETIC_REGRESSION,
+    SYNTHETIC_CLASSIFICATION,
+    SKLEARN,
+    CSV,
+    MNIST,
+    FASHION_MNIST,
+    CIFAR10,
+    IMAGE_FOLDER,
+    IMAGE_CSV,
 )

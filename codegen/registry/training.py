@@ -2,18 +2,57 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
 from ..params import REQUIRED, Param
 from .base import Component
 
-_REGRESSION = {"task": "regression"}
-_CLASSIFICATION = {"task": "classification"}
+Task = Literal["regression", "classification", "binary"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Loss(Component):
+    """A loss and the task it is for (binary: one logit per sample)."""
+
+    task: Task
+
+
+@dataclass(frozen=True, kw_only=True)
+class Optimizer(Component):
+    """A torch.optim optimizer; `lr` is always passed (from --lr)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scheduler(Component):
+    """A learning-rate scheduler and when it steps: every epoch, batch, or on the val loss.
+
+    `from_args` gives the train.py expression a parameter takes when it is left null (e.g.
+    T_max from `args.epochs`); `extra` are further arguments train.py always passes.
+    """
+
+    step: Literal["epoch", "batch", "val_loss"]
+    from_args: tuple[tuple[str, str], ...] = ()
+    extra: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Init(Component):
+    """A weight initialisation: the `torch.nn.init` function and its one argument."""
+
+    function: str | None
+    argument: str | None = None
+    title: str = ""
+
+
+def _loss(type_: str, doc: str, task: Task, *params: Param) -> Loss:
+    return Loss(type_, doc, params, task=task)
+
 
 LOSSES = (
-    Component("MSELoss", "Mean squared error, for regression.", (), _REGRESSION),
-    Component(
-        "L1Loss", "Mean absolute error, for regression; robust to outliers.", (), _REGRESSION
-    ),
-    Component(
+    _loss("MSELoss", "Mean squared error, for regression.", "regression"),
+    _loss("L1Loss", "Mean absolute error, for regression; robust to outliers.", "regression"),
+    Loss(
         "SmoothL1Loss",
         "Squared error below beta, absolute error above it.",
         (
@@ -21,9 +60,9 @@ LOSSES = (
                 "beta", "float", 1.0, "Where the loss switches from squared to absolute.", min=0.0
             ),
         ),
-        _REGRESSION,
+        task="regression",
     ),
-    Component(
+    Loss(
         "HuberLoss",
         "Squared error below delta, linear above (Huber).",
         (
@@ -36,9 +75,9 @@ LOSSES = (
                 exclusive_min=True,
             ),
         ),
-        _REGRESSION,
+        task="regression",
     ),
-    Component(
+    Loss(
         "CrossEntropyLoss",
         "Softmax cross-entropy on raw scores (logits), one output per class.",
         (
@@ -51,19 +90,19 @@ LOSSES = (
                 max=1.0,
             ),
         ),
-        _CLASSIFICATION,
+        task="classification",
     ),
-    Component(
+    Loss(
         "NLLLoss",
         "Negative log-likelihood on log-probabilities; end the model with LogSoftmax.",
         (),
-        _CLASSIFICATION,
+        task="classification",
     ),
-    Component(
+    Loss(
         "BCEWithLogitsLoss",
         "Binary cross-entropy on one raw score per sample (two classes).",
         (),
-        {"task": "binary"},
+        task="binary",
     ),
 )
 
@@ -82,7 +121,7 @@ _BETAS = Param(
 _AMSGRAD = Param("amsgrad", "bool", False, "Use the AMSGrad variant.")
 
 OPTIMIZERS = (
-    Component(
+    Optimizer(
         "SGD",
         "Stochastic gradient descent, with optional (Nesterov) momentum.",
         (
@@ -95,8 +134,8 @@ OPTIMIZERS = (
             ),
         ),
     ),
-    Component("Adam", "Adaptive moments (Kingma & Ba).", (_LR, _BETAS, _EPS8, _WD, _AMSGRAD)),
-    Component(
+    Optimizer("Adam", "Adaptive moments (Kingma & Ba).", (_LR, _BETAS, _EPS8, _WD, _AMSGRAD)),
+    Optimizer(
         "AdamW",
         "Adam with decoupled weight decay.",
         (
@@ -107,7 +146,7 @@ OPTIMIZERS = (
             _AMSGRAD,
         ),
     ),
-    Component(
+    Optimizer(
         "RMSprop",
         "Divides the gradient by a running average of its magnitude.",
         (
@@ -119,7 +158,7 @@ OPTIMIZERS = (
             Param("centered", "bool", False, "Normalise by an estimate of the gradient variance."),
         ),
     ),
-    Component(
+    Optimizer(
         "Adagrad",
         "Per-parameter learning rates that shrink with the sum of squared gradients.",
         (
@@ -134,16 +173,16 @@ OPTIMIZERS = (
 )
 
 SCHEDULERS = (
-    Component(
+    Scheduler(
         "StepLR",
         "Multiply the learning rate by gamma every step_size epochs.",
         (
             Param("step_size", "int", 10, "Epochs between decays.", min=1, positional=True),
             Param("gamma", "float", 0.1, "Factor of each decay.", min=0.0, exclusive_min=True),
         ),
-        {"step": "epoch"},
+        step="epoch",
     ),
-    Component(
+    Scheduler(
         "MultiStepLR",
         "Multiply the learning rate by gamma at each milestone epoch.",
         (
@@ -157,9 +196,9 @@ SCHEDULERS = (
             ),
             Param("gamma", "float", 0.1, "Factor of each decay.", min=0.0, exclusive_min=True),
         ),
-        {"step": "epoch"},
+        step="epoch",
     ),
-    Component(
+    Scheduler(
         "ExponentialLR",
         "Multiply the learning rate by gamma every epoch.",
         (
@@ -173,9 +212,9 @@ SCHEDULERS = (
                 positional=True,
             ),
         ),
-        {"step": "epoch"},
+        step="epoch",
     ),
-    Component(
+    Scheduler(
         "CosineAnnealingLR",
         "Cosine decay of the learning rate over T_max epochs.",
         (
@@ -189,9 +228,10 @@ SCHEDULERS = (
             ),
             Param("eta_min", "float", 0.0, "Lowest learning rate.", min=0.0),
         ),
-        {"step": "epoch"},
+        step="epoch",
+        from_args=(("T_max", "args.epochs"),),
     ),
-    Component(
+    Scheduler(
         "OneCycleLR",
         "One cycle: warm up to max_lr, then anneal; stepped every batch.",
         (
@@ -221,9 +261,11 @@ SCHEDULERS = (
                 choices=("cos", "linear"),
             ),
         ),
-        {"step": "batch"},
+        step="batch",
+        from_args=(("max_lr", "args.lr"),),
+        extra="epochs=args.epochs, steps_per_epoch=steps_per_epoch",
     ),
-    Component(
+    Scheduler(
         "ReduceLROnPlateau",
         "Lower the learning rate when the validation loss stops improving.",
         (
@@ -242,51 +284,59 @@ SCHEDULERS = (
             ),
             Param("min_lr", "float", 0.0, "Lower bound of the learning rate.", min=0.0),
         ),
-        {"step": "val_loss"},
+        step="val_loss",
     ),
 )
 
+_NONLINEARITY = Param(
+    "nonlinearity",
+    "choice",
+    "relu",
+    "Activation that follows.",
+    choices=("relu", "leaky_relu"),
+)
+_GAIN = Param("gain", "float", 1.0, "Scaling factor.", min=0.0, exclusive_min=True)
+
 INITS = (
-    Component("default", "Keep torch's default initialisation of each layer."),
-    Component(
+    Init("default", "Keep torch's default initialisation of each layer.", function=None),
+    Init(
         "xavier_uniform",
         "Glorot uniform weights for Linear and Conv layers; biases zero.",
-        (Param("gain", "float", 1.0, "Scaling factor.", min=0.0, exclusive_min=True),),
+        (_GAIN,),
+        function="xavier_uniform_",
+        argument="gain",
+        title="Glorot-uniform weights",
     ),
-    Component(
+    Init(
         "xavier_normal",
         "Glorot normal weights for Linear and Conv layers; biases zero.",
-        (Param("gain", "float", 1.0, "Scaling factor.", min=0.0, exclusive_min=True),),
+        (_GAIN,),
+        function="xavier_normal_",
+        argument="gain",
+        title="Glorot-normal weights",
     ),
-    Component(
+    Init(
         "kaiming_uniform",
         "He uniform weights (for ReLU networks); biases zero.",
-        (
-            Param(
-                "nonlinearity",
-                "choice",
-                "relu",
-                "Activation that follows.",
-                choices=("relu", "leaky_relu"),
-            ),
-        ),
+        (_NONLINEARITY,),
+        function="kaiming_uniform_",
+        argument="nonlinearity",
+        title="He-uniform weights",
     ),
-    Component(
+    Init(
         "kaiming_normal",
         "He normal weights (for ReLU networks); biases zero.",
-        (
-            Param(
-                "nonlinearity",
-                "choice",
-                "relu",
-                "Activation that follows.",
-                choices=("relu", "leaky_relu"),
-            ),
-        ),
+        (_NONLINEARITY,),
+        function="kaiming_normal_",
+        argument="nonlinearity",
+        title="He-normal weights",
     ),
-    Component(
+    Init(
         "normal",
         "Weights from N(0, std^2); biases zero.",
         (Param("std", "float", 0.01, "Standard deviation.", min=0.0, exclusive_min=True),),
+        function="normal_",
+        argument="std",
+        title="Normal weights",
     ),
 )

@@ -1,4 +1,4 @@
-"""Style of the generated code (DESIGN.md §4): for every example in examples/, the
+"""Style of the generated code (docs/architecture.md): for every example in examples/, the
 generated Python files parse, are black-stable with black's default settings, pass
 `ruff check` with the default rules plus F401 (unused imports) and I (sorted imports),
 and hold no stubs (TODO/FIXME, `pass`, `...`, NotImplementedError).

@@ -1,4 +1,4 @@
-"""Hostile specs (DESIGN.md §4 Safety): nothing from a spec is pasted into code as raw text.
+"""Hostile specs (docs/architecture.md, "Safe emission"): nothing from a spec is pasted into code as raw text.
 
 Every hostile value is either rejected with a problem at its JSON pointer, or the
 generated project is inert:

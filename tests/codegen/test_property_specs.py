@@ -1,4 +1,4 @@
-"""Property tests of the code generator (DESIGN.md §6).
+"""Property tests of the code generator (docs/architecture.md, "Quality bar").
 
 Random *valid* specs (sequential stacks and DAGs with Add / Concat merges, over flat,
 (C, L) and (C, H, W) inputs) must analyse cleanly, generate a project, and the generated
@@ -415,7 +415,7 @@ def test_valid_specs_build_with_the_inferred_shapes(spec: dict[str, Any]) -> Non
                 lambda _m, _i, out, node_id=node_id: seen.__setitem__(node_id, tuple(out.shape))
             )
     # every layer block is an attribute named by its id; merges are expressions
-    expected_modules = {i for i, n in analysis.nodes.items() if BLOCKS[n.type].emission == "module"}
+    expected_modules = {i for i, n in analysis.nodes.items() if BLOCKS[n.type].is_module}
     assert set(modules) == expected_modules
 
     torch.manual_seed(0)
@@ -664,14 +664,14 @@ def mutated_specs(draw: Any) -> dict[str, Any]:
         else:
             spec[field] = value
     elif mutation == "merge_one_input":
-        layers = [n for n in nodes if BLOCKS[n["type"]].emission == "module"]
+        layers = [n for n in nodes if BLOCKS[n["type"]].is_module]
         chosen = draw(st.sampled_from(layers))
         chosen["type"] = draw(st.sampled_from(["Add", "Concat"]))
         chosen.pop("params", None)
     elif mutation == "two_inputs":
         edges = _materialise_edges(spec)
         sources = {e["source"] for e in edges if e["target"] == node["id"]}
-        if BLOCKS[node["type"]].emission != "module" or "input" in sources:
+        if not BLOCKS[node["type"]].is_module or "input" in sources:
             edges.append({"source": "input", "target": "input"})
         else:
             edges.append({"source": "input", "target": node["id"]})

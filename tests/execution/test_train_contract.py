@@ -1,4 +1,4 @@
-"""The contract of generated train.py (DESIGN.md §4), checked by running it for real."""
+"""The contract of generated train.py (docs/architecture.md), checked by running it for real."""
 
 from __future__ import annotations
 

@@ -132,7 +132,7 @@ HAND_WRITTEN: dict[str, tuple[Callable[[], nn.Module], tuple[int, ...]]] = {
     "iris-classifier": (lambda: MLP([4, 16, 3]), (4,)),
 }
 
-# Parameter counts everyone can check on paper (the seed models of DESIGN.md §5).
+# Parameter counts everyone can check on paper (the seed models, docs/architecture.md).
 KNOWN_COUNTS = {
     "cifar10-tutorial-net": 62006,
     "d2l-linear-regression": 3,

@@ -33,8 +33,10 @@ def _entries() -> dict[str, tuple[Callable[..., Any], tuple[Param, ...]]]:
     """'<kind>:<type>' -> (the torch callable, the registry's params)."""
     found: dict[str, tuple[Callable[..., Any], tuple[Param, ...]]] = {}
     for block in BLOCKS.values():
-        if block.emission == "module":  # Add and Concat are expressions, checked in shapes
-            found[f"block:{block.type}"] = (getattr(nn, block.type), block.params)
+        # expressions (Add, Mean, ...) and our own helper modules are checked in shapes
+        if block.is_module and block.class_name == f"nn.{block.type}":
+            constructed = tuple(p for p in block.params if not p.in_forward)
+            found[f"block:{block.type}"] = (getattr(nn, block.type), constructed)
     for loss in LOSS_TYPES.values():
         found[f"loss:{loss.type}"] = (getattr(nn, loss.type), loss.params)
     for optimizer in OPTIMIZER_TYPES.values():
@@ -57,6 +59,8 @@ ENTRIES = _entries()
 DIFFERENT_DEFAULTS: dict[tuple[str, str], str] = {
     ("block:Softmax", "dim"): "torch's None guesses the dim (and warns); 1 is the class dim",
     ("block:LogSoftmax", "dim"): "torch's None guesses the dim (and warns); 1 is the class dim",
+    ("block:TransformerEncoderLayer", "activation"): "torch's default is the function F.relu",
+    ("block:TransformerDecoderLayer", "activation"): "torch's default is the function F.relu",
     ("optimizer:SGD", "lr"): "the classic 0.01 of SGD examples; lr is always passed (--lr)",
     ("init:kaiming_uniform", "nonlinearity"): "He init for the ReLU networks it is meant for",
     ("init:kaiming_normal", "nonlinearity"): "He init for the ReLU networks it is meant for",
@@ -73,18 +77,34 @@ DERIVED: dict[tuple[str, str], str] = {
 SUPPLIED = {"params", "optimizer", "tensor"}
 
 INFERRED_NAMES = {"in_features", "in_channels", "num_features", "normalized_shape", "num_channels"}
+INFERRED_NAMES |= {"num_embeddings", "input_size", "embed_dim", "kdim", "vdim", "d_model"}
+INFERRED_NAMES |= {"num_positions", "embedding_dim"}  # PositionalEmbedding, our own module
+
+
+def _recurrent_signature(block: str) -> dict[str, inspect.Parameter]:
+    """nn.RNN, nn.LSTM and nn.GRU take *args: their arguments are RNNBase's (and RNN's
+    nonlinearity, documented with default 'tanh')."""
+    parameters = dict(inspect.signature(nn.RNNBase).parameters)
+    del parameters["mode"]
+    if block == "RNN":
+        parameters["nonlinearity"] = inspect.Parameter(
+            "nonlinearity", inspect.Parameter.KEYWORD_ONLY, default="tanh"
+        )
+    return parameters
 
 
 def _signature(entry: str) -> dict[str, inspect.Parameter]:
     target, _ = ENTRIES[entry]
+    if entry in ("block:RNN", "block:LSTM", "block:GRU"):
+        return _recurrent_signature(entry.removeprefix("block:"))
     return dict(inspect.signature(target).parameters)
 
 
 def test_every_registry_entry_is_checked() -> None:
     kinds = {name.split(":")[0] for name in ENTRIES}
     assert kinds == {"block", "loss", "optimizer", "scheduler", "init"}
-    modules = [b for b in BLOCKS.values() if b.emission == "module"]
-    assert len(modules) + 2 == len(BLOCKS)  # all but Add and Concat
+    modules = [b for b in BLOCKS.values() if b.is_module and b.class_name.startswith("nn.")]
+    assert modules
     assert len(ENTRIES) == len(modules) + len(LOSS_TYPES) + len(OPTIMIZER_TYPES) + len(
         SCHEDULER_TYPES
     ) + (len(INIT_TYPES) - 1)
@@ -198,3 +218,10 @@ def test_components_build_with_registry_defaults(entry: str) -> None:
     else:
         with torch.no_grad():
             target(weight, **kwargs)
+
+
+def test_every_block_has_a_known_category() -> None:
+    from codegen.registry import CATEGORY_NAMES
+
+    unknown = {b.type: b.category for b in BLOCKS.values() if b.category not in CATEGORY_NAMES}
+    assert not unknown, "add the category to codegen/registry/categories.py"

@@ -33,12 +33,12 @@ function keyValues(data: BlockData): Record<string, unknown> {
 /** A layer on the canvas: type, id, key params, output shape, parameter count, problems. */
 export const BlockNode = memo(function BlockNode({ data, selected }: NodeProps<BlockNodeType>) {
   const { block, def, info, problems } = data;
-  const category = (def?.category ?? "unknown").toLowerCase();
   const line = summary(def?.key_params ?? [], keyValues(data));
   const [into, out] = sides(data.direction);
   return (
     <div
-      className={`block cat-${category}${problems.length ? " has-problem" : ""}${selected ? " selected" : ""}`}
+      className={`block${problems.length ? " has-problem" : ""}${selected ? " selected" : ""}`}
+      style={def ? ({ "--cat": def.colour } as React.CSSProperties) : undefined}
       data-testid={`node-${block.id}`}
       data-type={block.type}
     >

@@ -28,9 +28,9 @@ export function Palette({ catalog, onAdd, onClose }: Props) {
   const groups = useMemo(
     () =>
       catalog.categories
-        .map((category) => ({
-          category,
-          blocks: catalog.blocks.filter((b) => b.category === category && matches(b, query)),
+        .map(({ name }) => ({
+          category: name,
+          blocks: catalog.blocks.filter((b) => b.category === name && matches(b, query)),
         }))
         .filter((g) => g.blocks.length),
     [catalog, query],
@@ -66,7 +66,8 @@ export function Palette({ catalog, onAdd, onClose }: Props) {
               <button
                 key={block.type}
                 type="button"
-                className={`palette-item cat-${block.category.toLowerCase()}`}
+                className="palette-item"
+                style={{ "--cat": block.colour } as React.CSSProperties}
                 draggable
                 data-block={block.type}
                 title={block.doc}

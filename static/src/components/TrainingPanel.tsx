@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import type { Catalog, Component, ComponentDef, ParamDef, Problem, Training } from "../lib/types";
+import type { Catalog, Component, ComponentDef, Problem, Training } from "../lib/types";
 import { ParamForm } from "./ParamField";
 import { ProblemList } from "./ProblemList";
 
@@ -14,18 +14,6 @@ interface Props {
   onInputShape: (shape: number[]) => void;
   onTraining: (training: Training | null) => void;
   say: (text: string) => void;
-}
-
-const EARLY_STOPPING: ParamDef[] = [
-  field("patience", "int", 5, 1, "Epochs without improvement before stopping."),
-  field("min_delta", "float", 0, 0, "Smallest change that counts as an improvement."),
-];
-
-function field(name: string, kind: "int" | "float", value: number, min: number, doc: string): ParamDef {
-  return {
-    name, kind, default: value, required: false, inferred: false, min, max: null,
-    choices: null, length: null, nullable: false, doc,
-  };
 }
 
 interface PickerProps {
@@ -135,7 +123,8 @@ export function TrainingPanel(props: Props) {
     for (const key of Object.keys(next)) if (next[key] === undefined) delete next[key];
     props.onTraining(next);
   };
-  const dataset = catalog.datasets.find((d) => d.kind === (t.dataset?.kind ?? "synthetic-regression"));
+  const dataset = catalog.datasets.find((d) => d.kind === (t.dataset?.kind ?? catalog.defaults.dataset));
+  const optimizer = { type: catalog.defaults.optimizer, ...t.optimizer };
   const generic = Object.fromEntries(
     catalog.training_fields.map((f) => [f.name, t[f.name]]).filter(([, v]) => v !== undefined),
   );
@@ -215,7 +204,7 @@ export function TrainingPanel(props: Props) {
             label="Optimizer"
             name="optimizer"
             defs={catalog.optimizers}
-            value={t.optimizer ?? { type: "Adam" }}
+            value={optimizer}
             onChange={(optimizer) =>
               set({
                 optimizer: optimizer
@@ -231,7 +220,7 @@ export function TrainingPanel(props: Props) {
                 onChange={(e) =>
                   set({
                     optimizer: {
-                      ...(t.optimizer ?? { type: "Adam" }),
+                      ...optimizer,
                       exempt_bias_and_norm: e.target.checked || undefined,
                     },
                   })
@@ -268,7 +257,7 @@ export function TrainingPanel(props: Props) {
             </label>
             {t.early_stopping && (
               <ParamForm
-                defs={EARLY_STOPPING}
+                defs={catalog.early_stopping_fields}
                 values={t.early_stopping}
                 idPrefix="early"
                 onChange={(values) => set({ early_stopping: values })}

@@ -66,6 +66,11 @@ export function specWires(spec: Spec): Wire[] {
   return ids.slice(1).map((id, i) => ({ source: ids[i], target: id }));
 }
 
+/** A stored canvas position, its missing coordinates 0. */
+function point(position: { x?: number; y?: number } | undefined): XY | undefined {
+  return position && { x: position.x ?? 0, y: position.y ?? 0 };
+}
+
 /** Build a document from a spec. `positioned` is false when the spec had no layout. */
 export function docFromSpec(spec: Spec): { doc: Doc; positioned: boolean } {
   const layout = spec.layout ?? {};
@@ -74,8 +79,8 @@ export function docFromSpec(spec: Spec): { doc: Doc; positioned: boolean } {
     id: node.id,
     type: node.type,
     params: { ...(node.params ?? {}) },
-    ...(node.label !== undefined ? { label: node.label } : {}),
-    position: layout[node.id] ?? { x: 0, y: STEP * (index + 1) },
+    ...(node.label != null ? { label: node.label } : {}),
+    position: point(layout[node.id]) ?? { x: 0, y: STEP * (index + 1) },
   }));
   return {
     doc: {
@@ -83,7 +88,7 @@ export function docFromSpec(spec: Spec): { doc: Doc; positioned: boolean } {
       description: spec.description ?? "",
       tags: [...(spec.tags ?? [])],
       inputShape: [...spec.input.shape],
-      inputPosition: layout[INPUT] ?? { x: 0, y: 0 },
+      inputPosition: point(layout[INPUT]) ?? { x: 0, y: 0 },
       blocks,
       wires: specWires(spec),
       output: spec.output ?? null,
