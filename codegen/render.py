@@ -307,7 +307,7 @@ def _training_context(
         "predict_kind": data.predicts,
         "confusion": plan.task in ("classification", "binary") and (has_val or data.test_split),
         "num_outputs_classes": 2 if plan.task == "binary" else output_shape[0],
-        "requirements": _requirements(data, training.tensorboard),
+        "requirements": _requirements(data, params_raw, training.tensorboard),
         **data_context,
     }
     steps = [a for a in plan.augmentations if a.type != "Resize"]
@@ -353,9 +353,10 @@ def _scheduler(plan: TrainingPlan) -> tuple[str | None, str | None]:
     )
 
 
-def _requirements(data: Dataset, tensorboard: bool) -> list[str]:
-    packages = ["torch>=2.4", *(p for p in data.requirements if p.startswith("torchvision"))]
-    packages += ["matplotlib", *(p for p in data.requirements if not p.startswith("torchvision"))]
+def _requirements(data: Dataset, params: dict[str, Any], tensorboard: bool) -> list[str]:
+    needs = data.requirements_of(params)
+    packages = ["torch>=2.4", *(p for p in needs if p.startswith("torchvision"))]
+    packages += ["matplotlib", *(p for p in needs if not p.startswith("torchvision"))]
     if tensorboard:
         packages.append("tensorboard")
     return packages

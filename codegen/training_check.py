@@ -28,6 +28,7 @@ METRIC_TASK = {
     "rmse": "regression",
     "log_rmse": "regression",
     "mae": "regression",
+    "perplexity": "classification",
 }
 
 
@@ -54,6 +55,8 @@ class TrainingPlan:
     init: Chosen | None
     augmentations: list[Chosen] = field(default_factory=list)
     metric: str = "rmse"
+    next_token: bool = False
+    """The data's target at each position is the next token (language modelling)."""
 
 
 def _choose(
@@ -207,14 +210,28 @@ def _check_data_shapes(spec: ModelSpec, plan: TrainingPlan, problems: list[Probl
                 expected.hint,
             )
         )
+    plan.next_token = expected.next_token
     if spec.input.dtype != expected.dtype:
         problems.append(
             Problem(
                 "/input/dtype",
                 f"{what} are {expected.dtype}, but the input dtype is {spec.input.dtype}",
-                f'set the input dtype to "{expected.dtype}"',
+                f'set the input dtype to "{expected.dtype}"'
+                + (" and vocab_size" if expected.dtype == "int64" else ""),
             )
         )
+    elif expected.vocab is not None and spec.input.vocab_size is not None:
+        low, high = expected.vocab
+        if not low <= spec.input.vocab_size <= high:
+            wanted = str(low) if low == high else f"from {low} to {high}"
+            problems.append(
+                Problem(
+                    "/input/vocab_size",
+                    f"{what} have a vocabulary of {wanted} tokens, but vocab_size is "
+                    f"{spec.input.vocab_size}",
+                    expected.hint.rsplit("; ", 1)[-1],
+                )
+            )
     if plan.augmentations and not entry.images:
         problems.append(
             Problem(
@@ -287,6 +304,9 @@ def _check_loss(
         )
         return
     if output_shape is None:
+        return
+    if plan.next_token:
+        _check_next_token_output(spec, output_shape, path, loss.type, problems)
         return
     classes = plan.num_classes
     if plan.dataset is not None and plan.dataset.type == "synthetic-classification":
@@ -373,6 +393,29 @@ def _check_loss(
         )
 
 
+def _check_next_token_output(
+    spec: ModelSpec, output_shape: Shape, path: str, loss: str, problems: list[Problem]
+) -> None:
+    """Language modelling: a score for each token of the vocabulary at each position."""
+    length, vocab = spec.input.shape[0], spec.input.vocab_size
+    wanted = (length, vocab)
+    if output_shape == wanted:
+        return
+    out = fmt_shape(output_shape)
+    if len(output_shape) != 2 or output_shape[0] != length:
+        hint = "keep one output per position: remove pooling (Mean, LastStep, Flatten) at the end"
+    else:
+        hint = f"give the last layer {vocab} outputs (e.g. Linear out_features={vocab})"
+    problems.append(
+        Problem(
+            path,
+            f"{loss} on next tokens needs scores {fmt_shape(wanted)} (positions x vocabulary), "
+            f"the model gives {out}",
+            hint,
+        )
+    )
+
+
 def _check_components(spec: ModelSpec, plan: TrainingPlan, problems: list[Problem]) -> None:
     training = plan.spec
     optimizer = plan.optimizer
@@ -428,5 +471,7 @@ def _check_components(spec: ModelSpec, plan: TrainingPlan, problems: list[Proble
         plan.metric = metric
     else:
         plan.metric = "rmse" if plan.task == "regression" else "accuracy"
+        if plan.next_token:
+            plan.metric = "perplexity"
         if plan.dataset is not None and plan.dataset.params.get("log_target"):
             plan.metric = "log_rmse"

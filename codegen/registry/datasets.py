@@ -37,7 +37,9 @@ class Expectation:
 
     `shapes` lists the input shapes it can give (empty: it adapts to the model); `rank`
     and `channels` constrain the shape otherwise (`gives` says what it gives, for the error
-    message); `hint` says how to set the input shape.
+    message); `hint` says how to set the input shape. Token ids (`dtype` int64) come with a
+    `vocab` range (lowest, highest) the spec's vocab_size must be in; with `next_token` the
+    target of each position is the next token, so the model gives (L, vocab_size) scores.
     """
 
     shapes: tuple[Shape, ...] = ()
@@ -46,6 +48,8 @@ class Expectation:
     gives: str = ""
     classes: int | None = None
     dtype: DType = "float32"
+    vocab: tuple[int, int] | None = None
+    next_token: bool = False
     hint: str = ""
 
 
@@ -68,8 +72,8 @@ class Dataset(Component):
     expects: Callable[[Params], Expectation] = _fits_model
     in_memory: bool = True
     images: bool = False
-    requirements: tuple[str, ...] = ()
-    predicts: Literal["images", "rows"] | None = None
+    requirements: tuple[str, ...] | Callable[[Params], tuple[str, ...]] = ()
+    predicts: Literal["images", "rows", "text"] | None = None
     download: bool = False
     test_split: bool = False
     context: Callable[[Params, str], dict[str, Any]] = field(default=_no_context)
@@ -81,6 +85,12 @@ class Dataset(Component):
     def task_of(self, params: Params) -> Task | None:
         """The task: fixed by the kind, or decided by a parameter (`task` is None)."""
         return self.task or self.auto_task(params)
+
+    def requirements_of(self, params: Params) -> tuple[str, ...]:
+        """The packages the generated data.py imports for these params."""
+        if callable(self.requirements):
+            return self.requirements(params)
+        return self.requirements
 
 
 # ---------------------------------------------------------------- scikit-learn's toy sets
@@ -358,6 +368,90 @@ SYNTHETIC_CLASSIFICATION = Dataset(
     title="synthetic classification data",
     template="synthetic-classification",
     task="classification",
+)
+
+# ---------------------------------------------------------------- text
+
+_TOKENIZER = Param(
+    "tokenizer",
+    "choice",
+    "bytes",
+    "bytes: the text's UTF-8 bytes (vocab_size 256); bpe: a byte-level BPE of vocab_size "
+    "tokens, trained on the training text (tokenizers package).",
+    choices=("bytes", "bpe"),
+)
+BYTE_VOCAB = 256
+MIN_BPE_VOCAB = BYTE_VOCAB + 4
+"""A BPE starts from the 256 bytes and adds merges (and a padding token for text-csv)."""
+
+
+def _token_vocab(params: Params) -> tuple[int, int]:
+    if params.get("tokenizer") == "bpe":
+        return (MIN_BPE_VOCAB, 1_000_000)
+    return (BYTE_VOCAB, BYTE_VOCAB)
+
+
+def _tokenizer_requirements(*packages: str) -> Callable[[Params], tuple[str, ...]]:
+    return lambda p: (*packages, *(("tokenizers",) if p.get("tokenizer") == "bpe" else ()))
+
+
+def _vocab_hint(params: Params) -> str:
+    if params.get("tokenizer") == "bpe":
+        return f"set vocab_size to the BPE's size (at least {MIN_BPE_VOCAB}, e.g. 512)"
+    return f"set vocab_size to {BYTE_VOCAB} for byte tokens"
+
+
+TEXT = Dataset(
+    "text",
+    "A UTF-8 text file for next-token language modelling over windows of the input length.",
+    (
+        Param("path", "str", REQUIRED, "UTF-8 text file (relative to --data-dir)."),
+        _TOKENIZER,
+        Param(
+            "stride",
+            "int",
+            None,
+            "Tokens between the starts of two windows (default: the window length).",
+            min=1,
+            nullable=True,
+        ),
+    ),
+    title="a text file",
+    template="text",
+    task="classification",
+    expects=lambda p: Expectation(
+        rank=1,
+        dtype="int64",
+        vocab=_token_vocab(p),
+        next_token=True,
+        gives="a text gives windows of token ids (L)",
+        hint=f"set the input shape to [window length], e.g. [128]; {_vocab_hint(p)}",
+    ),
+    requirements=_tokenizer_requirements(),
+    predicts="text",
+)
+
+TEXT_CSV = Dataset(
+    "text-csv",
+    "Texts and labels in a CSV file: each text tokenised, padded or cut to the input length.",
+    (
+        Param("path", "str", REQUIRED, "CSV file with a header row (relative to --data-dir)."),
+        Param("text_column", "str", "text", "Column of the texts."),
+        Param("label_column", "str", "label", "Column of the labels."),
+        _TOKENIZER,
+    ),
+    title="texts in a CSV file",
+    template="text-csv",
+    task="classification",
+    expects=lambda p: Expectation(
+        rank=1,
+        dtype="int64",
+        vocab=_token_vocab(p),
+        gives="texts give token ids (L), padded with id 0",
+        hint=f"set the input shape to [text length in tokens], e.g. [256]; {_vocab_hint(p)}",
+    ),
+    requirements=_tokenizer_requirements("pandas"),
+    predicts="text",
 )
 
 DATASETS = (
