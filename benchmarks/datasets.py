@@ -71,7 +71,8 @@ def write_cifar10(root: Path, train: int = 10_000, test: int = 2_000) -> Path:
             pickle.dump(batch, handle)
     with open(folder / "batches.meta", "wb") as handle:
         pickle.dump(
-            {"label_names": list(CIFAR10_IMAGES.class_names), "num_cases_per_batch": per_batch}, handle
+            {"label_names": list(CIFAR10_IMAGES.class_names), "num_cases_per_batch": per_batch},
+            handle,
         )
     return root
 
