@@ -69,8 +69,8 @@ system-packages:
 	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium postgresql redis-server wrk >/dev/null; }
 
 lint: $(VENV)/.test
-	$(BIN)/ruff check builder codegen tests benchmarks
-	$(BIN)/black --check builder codegen tests benchmarks
+	$(BIN)/ruff check builder codegen tests benchmarks scripts
+	$(BIN)/black --check builder codegen tests benchmarks scripts
 
 format: $(VENV)/.test
 	$(BIN)/ruff check --fix builder codegen tests benchmarks

@@ -43,9 +43,12 @@ def docstring_nodes(tree: ast.Module) -> Iterator[ast.Expr]:
     owners = [tree, *(n for n in ast.walk(tree) if isinstance(n, ast.ClassDef | ast.FunctionDef))]
     for owner in owners:
         first = owner.body[0] if owner.body else None
-        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
-            if isinstance(first.value.value, str):
-                yield first
+        if (
+            isinstance(first, ast.Expr)
+            and isinstance(first.value, ast.Constant)
+            and isinstance(first.value.value, str)
+        ):
+            yield first
 
 
 def docs_text() -> str:

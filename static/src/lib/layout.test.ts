@@ -12,7 +12,10 @@ const EXAMPLES = import.meta.glob<Spec>("../../../examples/*.json", { eager: tru
 const DEFS = new Map<string, BlockDef>(
   ["Add", "Concat"].map((type) => [
     type,
-    { type, category: "Merge", doc: "", min_inputs: 2, max_inputs: null, key_params: [], params: [] },
+    {
+      type, category: "Merge", colour: "#000", doc: "", min_inputs: 2, max_inputs: null,
+      slots: [], accepts: ["float32"], key_params: [], params: [],
+    },
   ]),
 );
 

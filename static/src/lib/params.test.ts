@@ -4,7 +4,8 @@ import type { ParamDef } from "./types";
 
 const def = (kind: ParamDef["kind"], extra: Partial<ParamDef> = {}): ParamDef => ({
   name: "x", kind, default: null, required: false, inferred: false, min: null, max: null,
-  exclusive_min: false, choices: null, length: null, nullable: false, doc: "", ...extra,
+  exclusive_min: false, choices: null, length: null, nullable: false, data_path: false, doc: "",
+  ...extra,
 });
 
 describe("parameter text", () => {
