@@ -89,7 +89,7 @@ def render_project(analysis: Analysis) -> dict[str, str]:
     files = {
         "model.py": _format(env.get_template("model.py.j2").render(context)),
         **(
-            {"predict.py": _format(env.get_template("predict.py.j2").render(context))}
+            {"predict.py": _format(env.get_template(_predict_template(context)).render(context))}
             if context["predict_kind"]
             else {}
         ),
@@ -100,6 +100,11 @@ def render_project(analysis: Analysis) -> dict[str, str]:
         "spec.json": spec_json,
     }
     return files
+
+
+def _predict_template(context: dict[str, Any]) -> str:
+    """predict.py reads images or CSV rows (predict.py.j2), or texts (predict_text.py.j2)."""
+    return "predict_text.py.j2" if context["predict_kind"] == "text" else "predict.py.j2"
 
 
 def project_context(analysis: Analysis) -> dict[str, Any]:
@@ -267,6 +272,7 @@ def _training_context(
             "rmse": "RMSE",
             "log_rmse": "log-RMSE",
             "mae": "MAE",
+            "perplexity": "perplexity",
         }[plan.metric],
         "log_target": bool(params_raw.get("log_target")),
         "epochs": training.epochs,
@@ -305,7 +311,12 @@ def _training_context(
         "compile": training.compile,
         "run_model": "compiled" if training.compile else "model",
         "predict_kind": data.predicts,
-        "confusion": plan.task in ("classification", "binary") and (has_val or data.test_split),
+        "next_token": plan.next_token,
+        "tokenizer": params_raw.get("tokenizer"),
+        "vocab_size": spec.input.vocab_size,
+        "confusion": plan.task in ("classification", "binary")
+        and not plan.next_token
+        and (has_val or data.test_split),
         "num_outputs_classes": 2 if plan.task == "binary" else output_shape[0],
         "requirements": _requirements(data, params_raw, training.tensorboard),
         **data_context,
@@ -317,6 +328,8 @@ def _training_context(
         data_imports.append("load_test_data")
     if predict_test:
         data_imports += ["load_test_rows", "save_predictions"]
+    if params_raw.get("tokenizer") == "bpe":
+        data_imports += ["build_tokenizer", "training_texts"]
     context.update(
         data_imports=", ".join(sorted(data_imports)),
         augmentations=[

@@ -405,7 +405,9 @@ TEXT = Dataset(
     "text",
     "A UTF-8 text file for next-token language modelling over windows of the input length.",
     (
-        Param("path", "str", REQUIRED, "UTF-8 text file (relative to --data-dir)."),
+        Param(
+            "path", "str", REQUIRED, "UTF-8 text file (relative to --data-dir).", data_path=True
+        ),
         _TOKENIZER,
         Param(
             "stride",
@@ -433,9 +435,16 @@ TEXT = Dataset(
 
 TEXT_CSV = Dataset(
     "text-csv",
-    "Texts and labels in a CSV file: each text tokenised, padded or cut to the input length.",
+    "Texts and labels in a CSV file: each text tokenised, cut or padded at the start to the "
+    "input length.",
     (
-        Param("path", "str", REQUIRED, "CSV file with a header row (relative to --data-dir)."),
+        Param(
+            "path",
+            "str",
+            REQUIRED,
+            "CSV file with a header row (relative to --data-dir).",
+            data_path=True,
+        ),
         Param("text_column", "str", "text", "Column of the texts."),
         Param("label_column", "str", "label", "Column of the labels."),
         _TOKENIZER,
@@ -447,7 +456,7 @@ TEXT_CSV = Dataset(
         rank=1,
         dtype="int64",
         vocab=_token_vocab(p),
-        gives="texts give token ids (L), padded with id 0",
+        gives="texts give token ids (L), padded at the start with id 0",
         hint=f"set the input shape to [text length in tokens], e.g. [256]; {_vocab_hint(p)}",
     ),
     requirements=_tokenizer_requirements("pandas"),
@@ -464,4 +473,6 @@ DATASETS = (
     CIFAR10,
     IMAGE_FOLDER,
     IMAGE_CSV,
+    TEXT,
+    TEXT_CSV,
 )

@@ -34,6 +34,12 @@ def import_file(path: Path) -> ModuleType:
     return module
 
 
+def build_generated_model(files: dict[str, str], folder: Path) -> Any:
+    """Write a generated project into `folder` and build its model (model.build_model())."""
+    write_project(files, folder)
+    return import_file(folder / "model.py").build_model()
+
+
 def resolve_pointer(document: Any, path: str) -> tuple[bool, Any]:
     """Follow a JSON pointer (RFC 6901); (found, value)."""
     if path == "":

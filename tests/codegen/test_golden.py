@@ -1,4 +1,4 @@
-"""Golden files: the generated projects of three example specs, pinned byte for byte.
+"""Golden files: the generated projects of some example specs, pinned byte for byte.
 
 A change to a template or to the generator shows up here as a readable unified diff.
 When the change is intended, rewrite the golden copies and review them like code:
@@ -29,7 +29,13 @@ from codegen.render import generate, zip_project
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).resolve().parent / "golden"
-PINNED = ["lenet-batchnorm", "digits-resnet", "house-prices-mlp"]
+PINNED = [
+    "lenet-batchnorm",
+    "digits-resnet",
+    "house-prices-mlp",
+    "char-gpt",
+    "lstm-text-classifier",
+]
 UPDATE = bool(os.environ.get("UPDATE_GOLDEN"))
 
 

@@ -255,7 +255,8 @@ def main() -> None:
             )
         except pickle.UnpicklingError:
             raise SystemExit(
-                f"--resume: {checkpoint_path} holds more than train.py writes; not loading it"
+                f"--resume: {checkpoint_path} holds more than train.py writes;"
+                " not loading it"
             ) from None
         model.load_state_dict(checkpoint["model"])
         optimizer.load_state_dict(checkpoint["optimizer"])
