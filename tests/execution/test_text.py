@@ -7,6 +7,7 @@ Every file is written by the test; nothing is downloaded.
 from __future__ import annotations
 
 import csv
+import json
 import random
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from tests.execution.project import run_train, with_training, write_project
 
 pytestmark = pytest.mark.slow
 
-WORDS = "the quick brown fox jumps over a lazy dog while seven wizards quietly hum".split()
+WORDS = ["the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "while", "seven", "wizards", "quietly", "hum"]
 
 
 def write_text(folder: Path, name: str = "corpus.txt", lines: int = 120) -> Path:
@@ -66,7 +67,11 @@ def small_gpt(tokenizer: str = "bytes", vocab: int = 256) -> dict:
     params = {"path": "corpus.txt", "tokenizer": tokenizer, "stride": 8}
     optimizer = {**spec["training"]["optimizer"], "params": {"lr": 0.003}}
     return with_training(
-        spec, dataset={"kind": "text", "params": params}, epochs=4, batch_size=16, optimizer=optimizer
+        spec,
+        dataset={"kind": "text", "params": params},
+        epochs=4,
+        batch_size=16,
+        optimizer=optimizer,
     )
 
 
@@ -141,6 +146,16 @@ def test_lstm_classifier_learns_labelled_lines(tmp_path, tokenizer):
     assert predicted.returncode == 0, predicted.stderr
     labels = [line.split("\t")[0] for line in predicted.stdout.splitlines()]
     assert labels == ["comment", "code"], predicted.stdout
+    (tmp_path / "typed.txt").write_text("Return the value of the fox.\n")
+    as_json = run_script(
+        project, "predict.py", "--file", str(tmp_path / "typed.txt"), "--json",
+        "--data-dir", str(data), "--out", "run",
+    )  # fmt: skip
+    assert as_json.returncode == 0, as_json.stderr
+    (result,) = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert result["predicted"] == "docstring"
+    assert result["classes"] == ["code", "comment", "docstring"]
+    assert sum(result["probabilities"]) == pytest.approx(1.0, abs=1e-5)
 
 
 @pytest.mark.parametrize("example", ["digits-vit", "digits-mobilenet"])
