@@ -20,7 +20,22 @@ from tests.execution.project import run_train, with_training, write_project
 
 pytestmark = pytest.mark.slow
 
-WORDS = ["the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "while", "seven", "wizards", "quietly", "hum"]
+WORDS = [
+    "the",
+    "quick",
+    "brown",
+    "fox",
+    "jumps",
+    "over",
+    "a",
+    "lazy",
+    "dog",
+    "while",
+    "seven",
+    "wizards",
+    "quietly",
+    "hum",
+]
 
 
 def write_text(folder: Path, name: str = "corpus.txt", lines: int = 120) -> Path:
