@@ -87,7 +87,7 @@ class MLP(nn.Module):
 
 
 class DigitsResNet(nn.Module):
-    """A stem convolution, one residual block with GroupNorm, global pooling, a classifier."""
+    """A stem convolution, one residual block with GroupNorm, pooling to 2x2, a classifier."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -96,15 +96,108 @@ class DigitsResNet(nn.Module):
         self.norm_a = nn.GroupNorm(4, 16)
         self.conv_b = nn.Conv2d(16, 16, 3, padding=1)
         self.norm_b = nn.GroupNorm(4, 16)
-        self.classifier = nn.Linear(16, 10)
+        self.classifier = nn.Linear(16 * 2 * 2, 10)
 
     def forward(self, x: Tensor) -> Tensor:
         skip = F.relu(self.stem(x))
         x = F.relu(self.norm_a(self.conv_a(skip)))
         x = self.norm_b(self.conv_b(x))
         x = F.relu(x + skip)
-        x = F.adaptive_avg_pool2d(x, 1).flatten(1)
+        x = F.adaptive_avg_pool2d(x, 2).flatten(1)
         return self.classifier(x)
+
+
+class CharGPT(nn.Module):
+    """A nanoGPT-style character model: token and position embeddings, pre-norm causal
+    Transformer blocks, a final LayerNorm and a linear head over the 256 bytes."""
+
+    def __init__(self, block_size: int = 64, width: int = 128, vocab: int = 256) -> None:
+        super().__init__()
+        self.tokens = nn.Embedding(vocab, width)
+        self.positions = nn.Embedding(block_size, width)  # used through its weight
+        self.drop = nn.Dropout(0.1)
+        for name in ("block1", "block2"):
+            block = nn.TransformerEncoderLayer(
+                width, 4, 4 * width, 0.1, "gelu", batch_first=True, norm_first=True
+            )
+            setattr(self, name, block)
+        self.norm = nn.LayerNorm(width)
+        self.head = nn.Linear(width, vocab)
+
+    def forward(self, ids: Tensor) -> Tensor:
+        x = self.drop(self.tokens(ids) + self.positions.weight[: ids.size(1)])
+        mask = nn.Transformer.generate_square_subsequent_mask(ids.size(1))
+        for block in (self.block1, self.block2):
+            x = block(x, src_mask=mask, is_causal=True)
+        return self.head(self.norm(x))
+
+
+class LSTMClassifier(nn.Module):
+    """Byte embeddings, an LSTM, and a classifier on its output at the last step."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(256, 64, padding_idx=0)
+        self.lstm = nn.LSTM(64, 128, batch_first=True)
+        self.drop = nn.Dropout(0.2)
+        self.classifier = nn.Linear(128, 3)
+
+    def forward(self, ids: Tensor) -> Tensor:
+        outputs, _ = self.lstm(self.embed(ids))
+        return self.classifier(self.drop(outputs[:, -1]))
+
+
+class DigitsViT(nn.Module):
+    """A Vision Transformer on 8x8 images: 2x2 patches, learned positions, two pre-norm
+    encoder layers, the mean over the patches, a linear head."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.patches = nn.Conv2d(1, 64, kernel_size=2, stride=2)
+        self.positions = nn.Embedding(16, 64)  # used through its weight
+        for name in ("encoder1", "encoder2"):
+            layer = nn.TransformerEncoderLayer(
+                64, 4, 128, 0.1, "gelu", batch_first=True, norm_first=True
+            )
+            setattr(self, name, layer)
+        self.norm = nn.LayerNorm(64)
+        self.head = nn.Linear(64, 10)
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = self.patches(x).flatten(2).transpose(1, 2) + self.positions.weight
+        x = self.encoder2(self.encoder1(x))
+        return self.head(self.norm(x).mean(dim=1))
+
+
+class DigitsMobileNet(nn.Module):
+    """MobileNetV2's inverted residuals on 8x8 images, written out layer by layer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Conv2d(1, 16, 3, padding=1, bias=False)
+        self.stem_bn = nn.BatchNorm2d(16)
+        for k, (inputs, outputs, stride) in enumerate([(16, 16, 1), (16, 32, 2)], start=1):
+            setattr(self, f"expand{k}", nn.Conv2d(inputs, 64, 1, bias=False))
+            setattr(self, f"expand{k}_bn", nn.BatchNorm2d(64))
+            depthwise = nn.Conv2d(64, 64, 3, stride=stride, padding=1, groups=64, bias=False)
+            setattr(self, f"depthwise{k}", depthwise)
+            setattr(self, f"depthwise{k}_bn", nn.BatchNorm2d(64))
+            setattr(self, f"project{k}", nn.Conv2d(64, outputs, 1, bias=False))
+            setattr(self, f"project{k}_bn", nn.BatchNorm2d(outputs))
+        self.drop = nn.Dropout(0.2)
+        self.classifier = nn.Linear(32, 10)
+
+    def inverted_residual(self, x: Tensor, k: int) -> Tensor:
+        x = F.relu6(getattr(self, f"expand{k}_bn")(getattr(self, f"expand{k}")(x)))
+        x = F.relu6(getattr(self, f"depthwise{k}_bn")(getattr(self, f"depthwise{k}")(x)))
+        return getattr(self, f"project{k}_bn")(getattr(self, f"project{k}")(x))
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = F.relu6(self.stem_bn(self.stem(x)))
+        x = x + self.inverted_residual(x, 1)
+        x = self.inverted_residual(x, 2)
+        x = F.adaptive_avg_pool2d(x, 1).flatten(1)
+        return self.classifier(self.drop(x))
 
 
 class LinearRegression(nn.Module):
@@ -128,6 +221,10 @@ HAND_WRITTEN: dict[str, tuple[Callable[[], nn.Module], tuple[int, ...]]] = {
     "d2l-mlp-dropout": (lambda: MLP([784, 256, 256, 10], [0.2, 0.5]), (1, 28, 28)),
     "digits-mlp": (lambda: MLP([64, 128, 10], [0.1]), (64,)),
     "digits-resnet": (DigitsResNet, (1, 8, 8)),
+    "char-gpt": (CharGPT, (64,)),
+    "lstm-text-classifier": (LSTMClassifier, (80,)),
+    "digits-vit": (DigitsViT, (1, 8, 8)),
+    "digits-mobilenet": (DigitsMobileNet, (1, 8, 8)),
     "house-prices-mlp": (lambda: MLP([330, 64, 1], [0.1]), (330,)),
     "iris-classifier": (lambda: MLP([4, 16, 3]), (4,)),
 }
@@ -144,6 +241,14 @@ EXAMPLE_NAMES = sorted(path.stem for path in EXAMPLES.glob("*.json"))
 
 def _spec(name: str) -> dict[str, Any]:
     return json.loads((EXAMPLES / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def _batch(spec: dict[str, Any], size: int) -> Tensor:
+    """Random inputs for the example: floats, or token ids below its vocabulary size."""
+    given = spec["input"]
+    if given.get("dtype") == "int64":
+        return torch.randint(0, given["vocab_size"], (size, *given["shape"]))
+    return torch.randn(size, *given["shape"])
 
 
 def _count(module: nn.Module) -> int:
@@ -164,7 +269,7 @@ def test_analysis_matches_the_hand_written_module(name: str) -> None:
     analysis = analyze(spec)
     assert analysis.valid, analysis.problems
     with torch.no_grad():
-        out = model(torch.randn(2, *input_shape))
+        out = model(_batch(spec, 2))
     assert analysis.total_params == _count(model)
     assert (2, *analysis.output_shape) == tuple(out.shape)
     assert analysis.to_dict()["total_params"] == _count(model)
@@ -186,7 +291,7 @@ def test_generated_model_matches_the_hand_written_module(name: str, tmp_path: Pa
     shapes = {k: tuple(v.shape) for k, v in generated.state_dict().items()}
     assert shapes == {k: tuple(v.shape) for k, v in reference.state_dict().items()}
     generated.load_state_dict(reference.state_dict())
-    x = torch.randn(4, *input_shape)
+    x = _batch(spec, 4)
     with torch.no_grad():
         expected = reference.eval()(x)
         actual = generated.eval()(x)

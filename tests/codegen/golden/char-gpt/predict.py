@@ -7,6 +7,7 @@ continues a prompt, one sampled token at a time:
 """
 
 import argparse
+import json
 from pathlib import Path
 
 import torch
@@ -19,6 +20,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("prompt", nargs="?", default="\n", help="the text to continue")
     parser.add_argument(
+        "--file", type=Path, help="continue the text of this file instead"
+    )
+    parser.add_argument(
         "--tokens", type=int, default=200, help="how many tokens to generate"
     )
     parser.add_argument(
@@ -30,6 +34,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument(
         "--out", type=Path, default=Path("runs") / NAME, help="train.py's output folder"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="one JSON object per result"
     )
     return parser.parse_args()
 
@@ -65,9 +72,16 @@ def main() -> None:
     )
     model.eval()
     torch.manual_seed(args.seed)
-    prompt = encode(args.prompt or "\n")
-    ids = generate(model, prompt, args.tokens, args.temperature, args.top_k)
-    print(decode(ids))
+    prompt = args.file.read_text(encoding="utf-8") if args.file else args.prompt
+    ids = generate(
+        model, encode(prompt or "\n"), args.tokens, args.temperature, args.top_k
+    )
+    text = decode(ids)
+    print(
+        json.dumps({"event": "generation", "prompt": prompt, "text": text})
+        if args.json
+        else text
+    )
 
 
 if __name__ == "__main__":

@@ -51,6 +51,24 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--resume", action="store_true", help="continue from --out/checkpoint.pt"
     )
+    parser.add_argument(
+        "--log-interval",
+        type=int,
+        default=0,
+        metavar="N",
+        help="report the loss every N batches",
+    )
+    parser.add_argument(
+        "--progress",
+        choices=["text", "json"],
+        default="text",
+        help="json: one JSON object per line",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="time one batch forward and backward, then stop",
+    )
     return parser.parse_args()
 
 
@@ -62,6 +80,66 @@ def pick_device(name: str) -> torch.device:
     if torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+class Progress:
+    """Progress for people, or with --progress json one JSON object per line (for programs)."""
+
+    def __init__(self, style: str, log_interval: int) -> None:
+        self.json = style == "json"
+        self.log_interval = log_interval
+
+    def report(self, event: str, text: str, **fields) -> None:
+        if self.json:
+            print(json.dumps({"event": event, **fields}), flush=True)
+        else:
+            print(text, flush=True)
+
+    def batch(self, epoch: int, batch: int, batches: int, loss: Tensor) -> None:
+        if self.log_interval and batch % self.log_interval == 0:
+            value = loss.item()
+            self.report(
+                "batch",
+                f"  batch {batch}/{batches}  loss {value:.4f}",
+                epoch=epoch,
+                batch=batch,
+                batches=batches,
+                loss=value,
+            )
+
+
+def check_one_batch(
+    model: nn.Module,
+    batches: Iterable[tuple[Tensor, Tensor]],
+    loss_fn: nn.Module,
+    steps: int,
+    progress: Progress,
+) -> None:
+    """--check: the loss and gradients of one batch, and the time a pass takes (best of three)."""
+    model.train()
+    inputs, targets = next(iter(batches))
+    seconds = math.inf
+    for _ in range(3):
+        model.zero_grad(set_to_none=True)
+        started = time.perf_counter()
+        loss = loss_fn(model(inputs).transpose(1, 2), targets)
+        loss.backward()
+        seconds = min(seconds, time.perf_counter() - started)
+    finite = all(
+        bool(p.grad.isfinite().all()) for p in model.parameters() if p.grad is not None
+    )
+    progress.report(
+        "check",
+        f"loss {loss.item():.4f}, gradients {'finite' if finite else 'NOT finite'}, "
+        f"{seconds * 1000:.1f} ms per batch, about {seconds * steps:.1f} s per epoch of {steps} batches",
+        loss=loss.item(),
+        grads_finite=finite,
+        seconds_per_batch=seconds,
+        seconds_per_epoch=seconds * steps,
+        batches=steps,
+        parameters=sum(p.numel() for p in model.parameters()),
+        device=str(inputs.device),
+    )
 
 
 def parameter_groups(model: nn.Module, weight_decay: float) -> list[dict]:
@@ -85,6 +163,9 @@ def train_one_epoch(
     loss_fn: nn.Module,
     optimizer: torch.optim.Optimizer,
     limit: int,
+    progress: Progress,
+    epoch: int,
+    batches_per_epoch: int,
 ) -> float:
     """One pass over the training batches (the first `limit` of them if limit > 0)."""
     model.train()
@@ -99,6 +180,7 @@ def train_one_epoch(
         optimizer.step()
         total += loss.detach() * len(inputs)
         count += len(inputs)
+        progress.batch(epoch, step + 1, batches_per_epoch, loss)
     return float(total) / count
 
 
@@ -148,6 +230,7 @@ def main() -> None:
     torch.manual_seed(args.seed)
     device = pick_device(args.device)
     args.out.mkdir(parents=True, exist_ok=True)
+    progress = Progress(args.progress, args.log_interval)
 
     train_data, val_data = load_data(args.data_dir, device, seed=args.seed)
     model = build_model().to(device)
@@ -155,8 +238,20 @@ def main() -> None:
     optimizer = torch.optim.AdamW(
         parameter_groups(model, 0.1), lr=args.lr, betas=(0.9, 0.99)
     )
+    steps_per_epoch = math.ceil(num_samples(train_data) / args.batch_size)
+    if args.limit_batches:
+        steps_per_epoch = min(steps_per_epoch, args.limit_batches)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
     generator = torch.Generator().manual_seed(args.seed)
+    if args.check:
+        check_one_batch(
+            model,
+            train_batches(train_data, args.batch_size, generator),
+            loss_fn,
+            steps_per_epoch,
+            progress,
+        )
+        return
     history: list[dict] = []
     start_epoch = 1
     checkpoint_path = args.out / "checkpoint.pt"
@@ -181,36 +276,58 @@ def main() -> None:
         torch.set_rng_state(checkpoint["rng"])
         history = checkpoint["history"]
         start_epoch = checkpoint["epoch"] + 1
-        print(f"resumed from epoch {checkpoint['epoch']}")
+        progress.report(
+            "resumed",
+            f"resumed from epoch {checkpoint['epoch']}",
+            epoch=checkpoint["epoch"],
+        )
 
     parameters = sum(p.numel() for p in model.parameters())
     samples = num_samples(train_data)
-    print(f"{parameters:,} parameters, {samples} training samples, device {device}")
+    progress.report(
+        "start",
+        f"{parameters:,} parameters, {samples} training samples, device {device}",
+        epochs=args.epochs,
+        start_epoch=start_epoch,
+        batches=steps_per_epoch,
+        samples=samples,
+        parameters=parameters,
+        device=str(device),
+    )
     for epoch in range(start_epoch, args.epochs + 1):
         started = time.perf_counter()
         batches = train_batches(train_data, args.batch_size, generator)
-        loss = train_one_epoch(model, batches, loss_fn, optimizer, args.limit_batches)
+        loss = train_one_epoch(
+            model,
+            batches,
+            loss_fn,
+            optimizer,
+            args.limit_batches,
+            progress,
+            epoch,
+            steps_per_epoch,
+        )
         lr = optimizer.param_groups[0]["lr"]
         val_loss, metric = evaluate(
             model, eval_batches(val_data, args.batch_size), loss_fn, args.limit_batches
         )
         scheduler.step()
         seconds = time.perf_counter() - started
-        history.append(
-            {
-                "epoch": epoch,
-                "loss": loss,
-                "val_loss": val_loss,
-                "metric": metric,
-                "lr": lr,
-                "seconds": seconds,
-            }
-        )
-        print(
+        row = {
+            "epoch": epoch,
+            "loss": loss,
+            "val_loss": val_loss,
+            "metric": metric,
+            "lr": lr,
+            "seconds": seconds,
+        }
+        history.append(row)
+        text = (
             f"epoch {epoch:>{len(str(args.epochs))}}/{args.epochs}  loss {loss:.4f}  "
             f"val_loss {val_loss:.4f}  val_perplexity {metric:.4f}  "
             f"lr {lr:.2e}  {seconds:.1f}s"
         )
+        progress.report("epoch", text, **row)
         torch.save(
             {
                 "epoch": epoch,
@@ -223,6 +340,7 @@ def main() -> None:
             },
             checkpoint_path,
         )
+        (args.out / "history.json").write_text(json.dumps(history, indent=2))
 
     torch.save(model.state_dict(), args.out / "model.pt")
     (args.out / "history.json").write_text(json.dumps(history, indent=2))
@@ -240,7 +358,11 @@ def main() -> None:
         metrics["bits_per_token"] = metrics["val_loss"] / math.log(2)
     (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     plot_history(history, args.out / "loss.png")
-    print(f"saved model.pt, history.json and metrics.json in {args.out}")
+    progress.report(
+        "done",
+        f"saved model.pt, history.json and metrics.json in {args.out}",
+        metrics=metrics,
+    )
 
 
 if __name__ == "__main__":

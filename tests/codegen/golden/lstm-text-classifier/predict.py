@@ -7,6 +7,7 @@ prints the class of each text given on the command line, with its probability:
 """
 
 import argparse
+import json
 from pathlib import Path
 
 import torch
@@ -17,7 +18,10 @@ from model import NAME, build_model
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("texts", nargs="+", help="texts to classify")
+    parser.add_argument("texts", nargs="*", help="texts to classify")
+    parser.add_argument(
+        "--file", type=Path, help="also classify each line of this file"
+    )
     parser.add_argument(
         "--data-dir",
         type=Path,
@@ -26,6 +30,9 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--out", type=Path, default=Path("runs") / NAME, help="train.py's output folder"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="one JSON object per result"
     )
     return parser.parse_args()
 
@@ -37,14 +44,29 @@ def main() -> None:
         torch.load(args.out / "model.pt", map_location="cpu", weights_only=True)
     )
     model.eval()
-    names = class_names(args.data_dir)
+    texts = list(args.texts)
+    if args.file:
+        texts += [
+            line for line in args.file.read_text(encoding="utf-8").splitlines() if line
+        ]
+    if not texts:
+        raise SystemExit("give texts to classify, or --file")
+    names = [str(name) for name in class_names(args.data_dir)]
     with torch.no_grad():
-        probabilities = model(encode_texts(args.texts)).softmax(dim=1)
+        probabilities = model(encode_texts(texts)).softmax(dim=1)
     confidence, predicted = probabilities.max(dim=1)
-    for text, label, p in zip(
-        args.texts, predicted.tolist(), confidence.tolist(), strict=True
+    for text, label, p, row in zip(
+        texts,
+        predicted.tolist(),
+        confidence.tolist(),
+        probabilities.tolist(),
+        strict=True,
     ):
-        print(f"{names[label]}\t{p:.3f}\t{text}")
+        if args.json:
+            report = {"input": text, "predicted": names[label], "classes": names}
+            print(json.dumps({"event": "prediction", **report, "probabilities": row}))
+        else:
+            print(f"{names[label]}\t{p:.3f}\t{text}")
 
 
 if __name__ == "__main__":
