@@ -33,6 +33,7 @@ MODULES: dict[str, str] = {
     "http": "benchmarks.http",
     "editor": "benchmarks.editor",
     "runs": "benchmarks.runs",
+    "gpt": "benchmarks.gpt",
 }
 """Benchmark name -> module, in the order they run."""
 

@@ -122,7 +122,7 @@ def check_one_batch(
     for _ in range(3):
         model.zero_grad(set_to_none=True)
         started = time.perf_counter()
-        loss = loss_fn(model(inputs).transpose(1, 2), targets)
+        loss = loss_fn(model(inputs).flatten(0, 1), targets.flatten())
         loss.backward()
         seconds = min(seconds, time.perf_counter() - started)
     finite = all(
@@ -174,7 +174,7 @@ def train_one_epoch(
         if limit and step >= limit:
             break
         optimizer.zero_grad(set_to_none=True)
-        loss = loss_fn(model(inputs).transpose(1, 2), targets)
+        loss = loss_fn(model(inputs).flatten(0, 1), targets.flatten())
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
         optimizer.step()
@@ -198,7 +198,7 @@ def evaluate(
         if limit and step >= limit:
             break
         outputs = model(inputs)
-        loss_sum += loss_fn(outputs.transpose(1, 2), targets) * len(inputs)
+        loss_sum += loss_fn(outputs.flatten(0, 1), targets.flatten()) * len(inputs)
         count += len(inputs)
     loss = float(loss_sum) / count
     return loss, math.exp(loss)

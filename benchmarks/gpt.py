@@ -1,0 +1,250 @@
+"""The generated character-level GPT against a nanoGPT-style model and loop written by hand.
+
+Both sides train the same architecture (the char-gpt example: token and position embeddings,
+pre-norm causal Transformer blocks of width 128 with 4 heads and a 512-wide MLP, dropout 0.1,
+a final LayerNorm and a linear head over 256 bytes) with the same optimizer (AdamW, lr 1e-3,
+betas (0.9, 0.99), weight decay 0.1 on weights only), gradient clipping at 1.0, block size
+64 and batch 64, on the same text. The generated train.py runs as it is (its
+`train_one_epoch` timed); the hand-written side is nanoGPT's model (`CausalSelfAttention`
+with one `c_attn` projection and `scaled_dot_product_attention(is_causal=True)`) and a bare
+loop over the same windows. The figure is training tokens per second.
+
+The second table is the time of the shape analysis (`codegen.analysis.analyze`) of GPTs of 2
+to 48 Transformer blocks.
+
+Run: `python -m benchmarks.run --only gpt` (add `--quick` for a smoke-sized run).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import (
+    Result,
+    load_example,
+    load_project,
+    median,
+    run_script,
+    steady,
+    with_changes,
+    write_project,
+)
+
+AIM = 0.95
+"""The generated GPT should train at least at 0.95x the hand-written one's tokens/s."""
+WORDS = [
+    "the",
+    "of",
+    "and",
+    "to",
+    "in",
+    "is",
+    "that",
+    "for",
+    "it",
+    "as",
+    "with",
+    "be",
+    "on",
+    "not",
+    "this",
+    "by",
+    "are",
+    "or",
+    "from",
+    "at",
+]
+
+
+def write_text(folder: Path, characters: int) -> Path:
+    """A text of words and lines (its content does not change the speed)."""
+    rng = random.Random(0)
+    lines, size = [], 0
+    while size < characters:
+        line = " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 12)))
+        lines.append(line)
+        size += len(line) + 1
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "python-docs.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def nano_gpt(vocab: int, block_size: int, width: int, heads: int, layers: int) -> Any:
+    """nanoGPT's GPT (model.py), trimmed to what the comparison needs."""
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    class CausalSelfAttention(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.c_attn = nn.Linear(width, 3 * width)
+            self.c_proj = nn.Linear(width, width)
+            self.dropout = nn.Dropout(0.1)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            batch, length, _ = x.size()
+            q, k, v = self.c_attn(x).split(width, dim=2)
+            q, k, v = (t.view(batch, length, heads, -1).transpose(1, 2) for t in (q, k, v))
+            y = F.scaled_dot_product_attention(q, k, v, dropout_p=0.1 if self.training else 0.0,
+                                               is_causal=True)  # fmt: skip
+            y = y.transpose(1, 2).contiguous().view(batch, length, width)
+            return self.dropout(self.c_proj(y))
+
+    class Block(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.ln_1, self.attn = nn.LayerNorm(width), CausalSelfAttention()
+            self.ln_2 = nn.LayerNorm(width)
+            self.mlp = nn.Sequential(
+                nn.Linear(width, 4 * width), nn.GELU(), nn.Linear(4 * width, width), nn.Dropout(0.1)
+            )
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            x = x + self.attn(self.ln_1(x))
+            return x + self.mlp(self.ln_2(x))
+
+    class GPT(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.wte, self.wpe = nn.Embedding(vocab, width), nn.Embedding(block_size, width)
+            self.drop = nn.Dropout(0.1)
+            self.blocks = nn.Sequential(*(Block() for _ in range(layers)))
+            self.ln_f, self.lm_head = nn.LayerNorm(width), nn.Linear(width, vocab)
+
+        def forward(self, ids: torch.Tensor) -> torch.Tensor:
+            positions = torch.arange(ids.size(1), device=ids.device)
+            x = self.drop(self.wte(ids) + self.wpe(positions))
+            return self.lm_head(self.ln_f(self.blocks(x)))
+
+    return GPT()
+
+
+def hand_written_seconds(
+    windows: tuple[Any, Any], settings: dict[str, Any], epochs: int, seed: int
+) -> list[float]:
+    """Seconds of each epoch of nanoGPT's training step over shuffled windows."""
+    import torch
+    import torch.nn.functional as F
+
+    torch.manual_seed(seed)
+    model = nano_gpt(**settings["model"])
+    model.train()
+    decay = [p for p in model.parameters() if p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.dim() < 2]
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=1e-3,
+        betas=(0.9, 0.99),
+    )
+    inputs, targets = windows
+    batch, generator = settings["batch_size"], torch.Generator().manual_seed(seed)
+    seconds = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        order = torch.randperm(len(inputs), generator=generator)
+        for first in range(0, len(inputs), batch):
+            index = order[first : first + batch]
+            logits = model(inputs[index])
+            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets[index].view(-1))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+        seconds.append(time.perf_counter() - start)
+    return seconds
+
+
+def compare_training(quick: bool) -> dict[str, Any]:
+    import torch
+
+    epochs = 2 if quick else 4
+    spec = with_changes(load_example("char-gpt"), epochs=epochs)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        data = write_text(work / "data", 40_000 if quick else 300_000)
+        project = load_project(write_project(spec, work / "project"))
+        generated = run_script(project, ["--data-dir", str(data), "--seed", "0"], work / "out")
+        (inputs, targets), _ = project.data.load_data(data, torch.device("cpu"), seed=0)
+    block, width = spec["input"]["shape"][0], 128
+    settings = {
+        "model": {"vocab": 256, "block_size": block, "width": width, "heads": 4, "layers": 2},
+        "batch_size": spec["training"]["batch_size"],
+    }
+    by_hand = hand_written_seconds((inputs, targets), settings, epochs, seed=0)
+    tokens = inputs.numel()
+    return {
+        "tokens_per_epoch": tokens,
+        "generated_seconds": generated.train_seconds,
+        "hand_written_seconds": by_hand,
+        "generated_tokens_per_second": tokens / steady(generated.train_seconds),
+        "hand_written_tokens_per_second": tokens / steady(by_hand),
+        "epochs": epochs,
+    }
+
+
+def gpt_spec(blocks: int) -> dict[str, Any]:
+    """The char-gpt example with `blocks` Transformer blocks."""
+    spec = load_example("char-gpt")
+    template = next(n for n in spec["nodes"] if n["id"] == "block1")
+    head = [n for n in spec["nodes"] if n["id"] in ("tokens", "positions", "drop")]
+    tail = [n for n in spec["nodes"] if n["id"] in ("norm", "head")]
+    layers = [{**template, "id": f"block{k}"} for k in range(1, blocks + 1)]
+    spec["nodes"] = head + layers + tail
+    spec.pop("edges", None)
+    return spec
+
+
+def analysis_times(quick: bool) -> list[dict[str, Any]]:
+    from codegen.analysis import analyze
+
+    rows = []
+    for blocks in (2, 6) if quick else (2, 6, 12, 24, 48):
+        spec = gpt_spec(blocks)
+        repeats = []
+        for _ in range(3 if quick else 15):
+            start = time.perf_counter()
+            analysis = analyze(spec)
+            repeats.append(time.perf_counter() - start)
+        assert analysis.valid, analysis.problems
+        rows.append({"blocks": blocks, "nodes": len(spec["nodes"]), "seconds": median(repeats)})
+    return rows
+
+
+def run(quick: bool = False) -> Result:
+    training = compare_training(quick)
+    analysis = analysis_times(quick)
+    speed = training["generated_tokens_per_second"] / training["hand_written_tokens_per_second"]
+    rows: list[list[Any]] = [
+        ["generated train.py", f"{training['generated_tokens_per_second']:,.0f}", f"{speed:.2f}x"],
+        ["nanoGPT-style, by hand", f"{training['hand_written_tokens_per_second']:,.0f}", "1.00x"],
+    ]
+    per_block = [r["seconds"] / r["blocks"] * 1e6 for r in analysis]
+    notes = [
+        f"{training['tokens_per_epoch']:,} tokens per epoch, median of epochs 2..{training['epochs']}"
+        f"; aim: at least {AIM:.2f}x ({'met' if speed >= AIM else 'not met'})",
+        "shape analysis: "
+        + ", ".join(
+            f"{r['blocks']} blocks {r['seconds'] * 1000:.2f} ms ({p:.0f} µs a block)"
+            for r, p in zip(analysis, per_block, strict=True)
+        )
+        + (
+            f"; {per_block[-1] / per_block[0]:.2f}x the time per block from "
+            f"{analysis[0]['blocks']} to {analysis[-1]['blocks']} blocks"
+            if len(analysis) > 1 and math.isfinite(per_block[0])
+            else ""
+        ),
+    ]
+    return Result(
+        name="gpt",
+        title="Character-level GPT: training tokens per second (CPU)",
+        headers=["training", "tokens/s", "vs hand-written"],
+        rows=rows,
+        notes=notes,
+        data={"training": training, "analysis": analysis, "aim": AIM},
+    )
