@@ -142,6 +142,11 @@ class Follower:
             self.done = finite(event.get("metrics") or {})
         elif run_id is None:  # a check: nothing is recorded
             return
+        elif kind == "resumed":
+            # The epochs in the checkpoint: a worker killed mid-run may not have read the
+            # last ones from the pipe before train.py saved them.
+            for row in event.get("history") or []:
+                runs.add_epoch(run_id, me, row)
         elif kind == "start":
             self.epochs = int(event.get("epochs") or 0)
             self.batches = int(event.get("batches") or 0)

@@ -199,3 +199,26 @@ def test_the_seeds_experiments_start_one_run_per_variant(app, client):
     refused = client.post("/api/experiments/dropout/runs")
     assert refused.status_code == 429 and "starts 2 runs" in errors(refused)[0]["message"]
     assert client.post("/api/experiments/nope/runs").status_code == 404
+
+
+def test_a_resumed_run_records_the_epochs_of_its_checkpoint(app, client):
+    """A worker killed after train.py saved an epoch but before it read that epoch's line:
+    the next worker takes the epochs from the checkpoint's history, which train.py reports."""
+    import json
+
+    from builder.runs import get_runs
+    from builder.runs.jobs import Follower
+    from builder.runs.worker import WorkerContext
+
+    run_id = client.post("/api/runs", json={"spec": digits(4)}).get_json()["id"]
+    runs = get_runs(app)
+    assert runs.claim(run_id, "w2") is not None
+    ctx = WorkerContext(app=app, settings=None, runs=runs, queue=None, name="w2")  # type: ignore[arg-type]
+    follower = Follower(ctx, run_id, io.BytesIO())
+    rows = [{"epoch": e, "loss": 1.0 / e, "val_loss": 2.0 / e, "metric": 0.5} for e in (1, 2, 3)]
+    for event in ({"event": "resumed", "epoch": 3, "history": rows},
+                  {"event": "epoch", **rows[0], "epoch": 4}):  # fmt: skip
+        follower.line(json.dumps(event).encode())
+    history = client.get(f"/api/runs/{run_id}").get_json()["history"]
+    assert [h["epoch"] for h in history] == [1, 2, 3, 4]
+    assert history[2]["val_loss"] == pytest.approx(2.0 / 3)

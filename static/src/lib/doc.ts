@@ -33,6 +33,8 @@ export interface Doc {
   description: string;
   tags: string[];
   inputShape: number[];
+  /** The rest of the spec's `input` (dtype and vocabulary of token ids), kept as loaded. */
+  inputType?: Omit<Spec["input"], "shape">;
   inputPosition: XY;
   blocks: Block[];
   wires: Wire[];
@@ -74,6 +76,7 @@ function point(position: { x?: number; y?: number } | undefined): XY | undefined
 /** Build a document from a spec. `positioned` is false when the spec had no layout. */
 export function docFromSpec(spec: Spec): { doc: Doc; positioned: boolean } {
   const layout = spec.layout ?? {};
+  const { shape, ...inputType } = spec.input;
   const positioned = spec.nodes.every((n) => layout[n.id] !== undefined);
   const blocks = spec.nodes.map((node, index) => ({
     id: node.id,
@@ -87,7 +90,8 @@ export function docFromSpec(spec: Spec): { doc: Doc; positioned: boolean } {
       name: spec.name ?? "Untitled model",
       description: spec.description ?? "",
       tags: [...(spec.tags ?? [])],
-      inputShape: [...spec.input.shape],
+      inputShape: [...shape],
+      inputType,
       inputPosition: point(layout[INPUT]) ?? { x: 0, y: 0 },
       blocks,
       wires: specWires(spec),
@@ -178,7 +182,7 @@ export function specFromDoc(doc: Doc): { spec: Spec; nodeIds: string[]; edgeWire
     name: doc.name,
     ...(doc.description ? { description: doc.description } : {}),
     ...(doc.tags.length ? { tags: [...doc.tags] } : {}),
-    input: { shape: [...doc.inputShape] },
+    input: { shape: [...doc.inputShape], ...doc.inputType },
     nodes,
   };
   if (!isPlainChain(order, orderedWires, doc.output)) {

@@ -13,7 +13,7 @@ import torch
 INPUT_SHAPE = (64,)
 TEXT_FILE = "python-docs.txt"
 BLOCK_SIZE = INPUT_SHAPE[0]  # tokens per window
-STRIDE = BLOCK_SIZE  # tokens between window starts
+STRIDE = 16  # tokens between window starts
 VOCAB_SIZE = 256
 VAL_SPLIT = 0.1
 
