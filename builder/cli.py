@@ -58,8 +58,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"{len(analysis.problems)} problem(s)", file=sys.stderr)
         return EXIT_INVALID
     shape = analysis.output_shape
+    nodes = len(analysis.nodes)
     print(
-        f"valid: {len(analysis.nodes)} nodes, {analysis.total_params:,} parameters, "
+        f"valid: {nodes} node{'' if nodes == 1 else 's'}, {analysis.total_params:,} parameters, "
         f"output {list(shape) if shape else None}"
     )
     return 0
