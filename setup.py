@@ -24,7 +24,7 @@ setup(
             "pages/**/*.html",
             "pages/*.css",
         ],
-        "codegen.examples": ["*.json"],
+        "codegen.examples": ["*.json", "library/*.json"],
         "builder.static_dist": ["**/*", ".vite/*"],
         "builder": ["migrations/*", "migrations/**/*", "*.ini"],
     },

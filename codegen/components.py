@@ -11,13 +11,18 @@ from .problems import Problem, pointer
 
 
 def check_params(
-    declared: Iterable[Param], given: dict[str, Any], path: tuple[Any, ...], owner: str
+    declared: Iterable[Param],
+    given: dict[str, Any],
+    path: tuple[Any, ...],
+    owner: str,
+    deferred: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, Any], list[Problem]]:
     """Fill defaults and convert given values; report unknown, missing and bad values.
 
     Returns the resolved parameters in declaration order (required ones that are
     missing or bad are left out) and the problems, each pointing at
-    `<path>/params/<name>`.
+    `<path>/params/<name>`. `deferred` names given values that are checked later (the
+    expressions of a definition, once per instance): they are neither converted nor missing.
     """
     declared = tuple(declared)
     names = [p.name for p in declared]
@@ -32,6 +37,8 @@ def check_params(
     resolved: dict[str, Any] = {}
     for param in declared:
         where = pointer(*path, "params", param.name)
+        if param.name in deferred:
+            continue
         if param.name not in given:
             if param.required:
                 problems.append(

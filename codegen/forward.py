@@ -1,17 +1,24 @@
 """Writing `forward()`: statements in topological order, with readable variable names.
 
-A chain reuses `x`; a value that several layers read, or that a merge reads, gets a
-variable named after its node. Each block's emission writes its own expression
-(`self.conv1(x)`, `a + b`, `self.lstm(x)[0]`, `x.mean(dim=1)`).
+Values live in two running variables, `x` and `out`, as in torchvision's blocks
+(`out = self.conv1(x)` ... `out = out + x`): a node's result takes the variable of its
+first input that it was the last to read, else a free one (`x` first). Only when both
+hold values still needed does a value get a variable named after its node. Each block's emission writes its own
+expression (`self.conv1(x)`, `a + b`, `self.lstm(x)[0]`, `x.mean(dim=1)`); an instance of a
+definition is called with its inputs (`self.layer1(x)`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from .analysis import INPUT, Analysis, NodeInfo
+from .graph import NodeInfo
 from .registry import BLOCKS
 from .registry.base import Code, Expression
+
+RUNNING = ("x", "out", "h", "y")
+"""Candidate names of the two running variables (the first two that no node or input uses)."""
 
 
 @dataclass(frozen=True)
@@ -25,47 +32,52 @@ class Statement:
         return self.code.text
 
 
-def forward_statements(analysis: Analysis) -> tuple[list[Statement], str]:
-    """The statements of forward() and the name of the returned variable."""
-    order = analysis.order
-    consumers: dict[str, list[str]] = {INPUT: list(analysis.input_consumers)}
+def forward_statements(
+    nodes: dict[str, NodeInfo],
+    order: list[str],
+    output: str | None,
+    inputs: dict[str, str],
+    shape_of: Callable[[NodeInfo], str],
+) -> tuple[list[Statement], str]:
+    """The statements of forward() and the name of the returned variable.
+
+    `inputs` maps each graph input to its argument name (the model's `input` is `x`);
+    `shape_of` writes the comment of a statement.
+    """
+    consumers: dict[str, list[str]] = {name: [] for name in inputs}
     for node_id in order:
-        for source in analysis.nodes[node_id].inputs:
-            consumers.setdefault(source, [])
         consumers.setdefault(node_id, [])
     for node_id in order:
-        for source in analysis.nodes[node_id].inputs:
-            if source != INPUT:
-                consumers[source].append(node_id)
-
-    names: dict[str, str] = {INPUT: "x"}
+        for source in nodes[node_id].inputs:
+            consumers[source].append(node_id)
+    taken = set(nodes) | set(inputs.values())
+    running = [v for v in RUNNING if v == "x" or v not in taken][:2]
+    holder: dict[str, str | None] = {v: None for v in running}
+    names = dict(inputs)
+    for name, variable in inputs.items():
+        if variable in holder:
+            holder[variable] = name
     remaining = {k: len(v) for k, v in consumers.items()}
-    holder = INPUT  # whose value the variable `x` holds now
     statements = []
-    for position, node_id in enumerate(order):
-        info = analysis.nodes[node_id]
+    for node_id in order:
+        info = nodes[node_id]
         args = [names[s] for s in info.inputs]
         for source in info.inputs:
             remaining[source] -= 1
-        next_id = order[position + 1] if position + 1 < len(order) else None
-        x_free = holder is None or remaining.get(holder, 0) == 0
-        chained = (
-            x_free and len(consumers[node_id]) == 1 and consumers[node_id][0] == next_id
-        ) or (node_id == analysis.output and x_free)
-        target = "x" if chained else node_id
-        if chained:
-            holder = node_id
-        elif holder is not None and remaining.get(holder, 0) == 0:
-            holder = None
+        free = [v for v in running if holder[v] is None or remaining[holder[v]] == 0]  # type: ignore[index]
+        freed = [names[s] for s in info.inputs if names[s] in free]
+        target = (freed or free or [node_id])[0]
+        if target in holder:
+            holder[target] = node_id
         names[node_id] = target
-        shape = ", ".join(["N", *(str(d) for d in info.output_shape or ())])
-        statements.append(Statement(target, node_code(info, args), shape))
-    result = names.get(analysis.output or "", "x")
-    return statements, result
+        statements.append(Statement(target, node_code(info, args), shape_of(info)))
+    return statements, names.get(output or "", "x")
 
 
 def node_code(info: NodeInfo, args: list[str]) -> Code:
     """The expression of one node in forward, from its block's emission."""
+    if info.run is not None:  # an instance of a definition
+        return Code(f"self.{info.id}({', '.join(args)})")
     emission = BLOCKS[info.type].emission
     if isinstance(emission, Expression):
         return emission.code(args, info.params)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import textwrap
 import zipfile
 from functools import cache, lru_cache
 from typing import Any
@@ -19,13 +18,19 @@ import black
 import jinja2
 
 from .analysis import Analysis, analyze
-from .forward import Statement, forward_statements
+from .classes import (
+    ClassCode,
+    build_classes,
+    definition_order,
+    description_docstring,
+    model_class,
+    ordered_helpers,
+)
 from .literals import docstring_line, docstring_text, markdown_text, one_line, py
-from .modules import constructor
 from .names import class_name, slug
 from .problems import SpecError
 from .registry import BLOCKS, Dataset, Init, Scheduler
-from .registry.base import Helper, fmt_shape
+from .registry.base import fmt_shape
 from .resources import templates_dir
 from .training_check import TrainingPlan
 
@@ -110,24 +115,26 @@ def _predict_template(context: dict[str, Any]) -> str:
 def project_context(analysis: Analysis) -> dict[str, Any]:
     spec = analysis.spec
     assert spec is not None
+    classes = build_classes(analysis.runs, definition_order(analysis.nodes, analysis.order))
     name = class_name(spec.name)
-    statements, result = forward_statements(analysis)
+    if name in classes:
+        name += "Model"
+    model = model_class(
+        name,
+        _class_docstring(spec.name, spec.description),
+        analysis.nodes,
+        analysis.order,
+        analysis.output,
+        classes,
+    )
+    everything = [*classes.values(), model]
+    helpers = ordered_helpers([h for c in everything for h in c.helpers])
+    types_used = {t for c in everything for t in c.blocks}
     output_shape = analysis.output_shape or ()
-    layers = []
-    for node_id in analysis.order:
-        info = analysis.nodes[node_id]
-        block = BLOCKS[info.type]
-        if block.is_module:
-            layers.append({"id": node_id, "ctor": constructor(block, info.params)})
-    types_used = {analysis.nodes[i].type for i in analysis.order}
-    helpers = _helpers(statements, types_used)
-    imports = {module for s in statements for module in s.code.imports}
-    imports |= {module for h in helpers for module in h.imports}
     context: dict[str, Any] = {
         "class_name": name,
         "title": docstring_text(spec.name),
         "title_line": one_line(spec.name),
-        "docstring": _class_docstring(spec.name, spec.description),
         "description_md": markdown_text(spec.description),
         "title_md": markdown_text(spec.name),
         "slug": slug(spec.name),
@@ -136,11 +143,9 @@ def project_context(analysis: Analysis) -> dict[str, Any]:
         "batch_input": fmt_shape(("N", *spec.input.shape)),
         "batch_output": fmt_shape(("N", *output_shape)),
         "total_params": f"{analysis.total_params:,}",
-        "layers": layers,
-        "statements": statements,
-        "result": result,
+        "classes": [_class_context(c) for c in everything],
         "helpers": [h.source.strip() for h in helpers],
-        "model_imports": sorted(imports),
+        "model_imports": sorted({m for c in everything for m in c.imports}),
         "init": _init_context(analysis.training, types_used) if analysis.training else None,
         "shape_table": _shape_table(analysis),
         "model_only": analysis.training is None,
@@ -151,31 +156,22 @@ def project_context(analysis: Analysis) -> dict[str, Any]:
     return context
 
 
-def _helpers(statements: list[Statement], types_used: set[str]) -> list[Helper]:
-    """The helper classes and functions model.py defines, each once, before their users."""
-    found: dict[str, Helper] = {}
-
-    def add(helper: Helper) -> None:
-        for needed in helper.needs:
-            add(needed)
-        found.setdefault(helper.name, helper)
-
-    for block in BLOCKS.values():
-        module_helper = getattr(block.emission, "helper", None)
-        if block.type in types_used and module_helper is not None:
-            add(module_helper)
-    for statement in statements:
-        for helper in statement.code.helpers:
-            add(helper)
-    return list(found.values())
+def _class_context(code: ClassCode) -> dict[str, Any]:
+    return {
+        "name": code.name,
+        "docstring": code.docstring,
+        "init_args": "".join(f", {a}" for a in code.init_args),
+        "layers": code.layers,
+        "forward_args": "".join(f", {a}: Tensor" for a in code.forward_args),
+        "statements": code.statements,
+        "result": code.result,
+    }
 
 
 def _class_docstring(name: str, description: str) -> str:
     text = docstring_text(name)
     if description.strip():
-        paragraphs = docstring_text(description).split("\n")
-        wrapped = [textwrap.fill(p, width=84) if p.strip() else "" for p in paragraphs]
-        text += ".\n\n" + textwrap.indent("\n".join(wrapped), "    ").rstrip()
+        text += ".\n\n    " + description_docstring(description)
     return text
 
 
@@ -382,7 +378,7 @@ def _shape_table(analysis: Analysis) -> list[dict[str, str]]:
         rows.append(
             {
                 "id": node_id,
-                "type": info.type,
+                "type": info.type if info.repeat == 1 else f"{info.type} × {info.repeat}",
                 "shape": fmt_shape(("N", *(info.output_shape or ()))),  # type: ignore[arg-type]
                 "params": f"{info.param_count:,}",
             }

@@ -10,23 +10,43 @@ import difflib
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, BeforeValidator, Field, ValidationError, create_model
 
 from .params import Param, has_lone_surrogate
 from .problems import Problem, pointer
 from .registry import EARLY_STOPPING_FIELDS, TRAINING_FIELDS
+from .spec_graph import (
+    MAX_DEFINITIONS,
+    MAX_EDGES,
+    MAX_NODES,
+    ModuleParam,
+    ModuleSpec,
+    EdgeSpec,
+    InputSpec,
+    NodeSpec,
+    Position,
+    effective_edges,
+)
+from .spec_graph import Strict as _Strict
 
 FORMAT = "torchcanvas.model"
 VERSION = 1
-MAX_NODES = 2000
-MAX_EDGES = 10_000
-MAX_SAMPLE_DIMS = 4
 MAX_TEXT_PROBLEMS = 20
-MAX_VOCAB = 10_000_000
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+__all__ = [
+    "MAX_EDGES",
+    "MAX_NODES",
+    "ModuleParam",
+    "ModuleSpec",
+    "EdgeSpec",
+    "InputSpec",
+    "ModelSpec",
+    "NodeSpec",
+    "Position",
+    "TrainingSpec",
+    "json_schema",
+    "parse_spec",
+]
 
 
 class Component(_Strict):
@@ -100,39 +120,6 @@ class TrainingSpec(TrainingBase):  # type: ignore[misc, valid-type]
     augmentations: Annotated[list[Component], Field(max_length=16)] = Field(default_factory=list)
 
 
-class InputSpec(_Strict):
-    """One sample of the model's input: its shape (no batch dimension) and dtype."""
-
-    shape: Annotated[
-        list[Annotated[int, Field(ge=1, le=100_000)]],
-        Field(min_length=1, max_length=MAX_SAMPLE_DIMS),
-    ]
-    dtype: Literal["float32", "int64"] = Field(
-        default="float32", description="float32 features, or int64 token ids"
-    )
-    vocab_size: Annotated[int, Field(ge=2, le=MAX_VOCAB)] | None = Field(
-        default=None, description="int64 only: the ids are in [0, vocab_size)"
-    )
-
-
-class NodeSpec(_Strict):
-    id: Annotated[str, Field(min_length=1, max_length=64)]
-    type: Annotated[str, Field(min_length=1, max_length=64)]
-    params: dict[str, Any] = Field(default_factory=dict)
-    label: Annotated[str, Field(max_length=200)] | None = None
-
-
-class EdgeSpec(_Strict):
-    source: Annotated[str, Field(max_length=64)]
-    target: Annotated[str, Field(max_length=64)]
-
-
-class Position(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    x: Annotated[float, Field(allow_inf_nan=False)] = 0.0
-    y: Annotated[float, Field(allow_inf_nan=False)] = 0.0
-
-
 def _exactly_one(value: Any) -> Any:
     """`true` and `1.0` equal 1 in Python; the schema says the integer 1."""
     if type(value) is not int:
@@ -155,14 +142,16 @@ class ModelSpec(_Strict):
     edges: Annotated[list[EdgeSpec], Field(max_length=MAX_EDGES)] | None = None
     output: Annotated[str, Field(max_length=64)] | None = None
     training: TrainingSpec | None = None
+    modules: Annotated[dict[str, ModuleSpec], Field(max_length=MAX_DEFINITIONS)] = Field(
+        default_factory=dict,
+        description="reusable blocks by name (CamelCase); a node whose type is one of these "
+        "names is an instance of it",
+    )
     layout: dict[str, Position] = Field(default_factory=dict)
 
     def effective_edges(self) -> list[EdgeSpec]:
         """The edges, or a sequential stack in list order when none are given."""
-        if self.edges is not None:
-            return list(self.edges)
-        ids = ["input", *(n.id for n in self.nodes)]
-        return [EdgeSpec(source=a, target=b) for a, b in zip(ids, ids[1:], strict=False)]
+        return effective_edges(self.edges, "input", self.nodes)
 
     def effective_training(self) -> TrainingSpec:
         return self.training if self.training is not None else TrainingSpec()
@@ -297,12 +286,15 @@ def _hint(kind: str) -> str:
 
 def _known_fields(loc: list[Any], data: Any) -> list[str]:
     model: Any = ModelSpec
+    keyed = False  # the last field maps names to objects (modules): skip the name
     for part in loc:
-        if isinstance(part, int):
+        if isinstance(part, int) or keyed:
+            keyed = False
             continue
         field = model.model_fields.get(part) if hasattr(model, "model_fields") else None
         if field is None:
             return []
+        keyed = "dict[" in str(field.annotation)
         model = _model_of(field.annotation)
     return sorted(model.model_fields) if hasattr(model, "model_fields") else []
 

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request
 
 from codegen.analysis import Analysis, analyze
+from codegen.definitions import graph_size
 from codegen.examples import list_examples, load_example
 from codegen.names import slug
 from codegen.problems import Problem
@@ -71,18 +72,27 @@ def read_json() -> tuple[Any, str]:
 
 
 def size_problems(data: Any, max_nodes: int, max_edges: int) -> list[Problem]:
-    """The server's limits on graph size, checked before any analysis is spent on it."""
+    """The server's limits on graph size, checked before any analysis is spent on it.
+
+    Instances count as the blocks they stand for (times their repeat), and each
+    definition's own graph counts once (`codegen.definitions.graph_size`).
+    """
     problems = []
+    sizes = dict(zip(("nodes", "edges"), graph_size(data), strict=True))
     for field, limit, setting in (
         ("nodes", max_nodes, "TORCHCANVAS_MAX_NODES"),
         ("edges", max_edges, "TORCHCANVAS_MAX_EDGES"),
     ):
         items = data.get(field) if isinstance(data, dict) else None
-        if isinstance(items, list) and len(items) > limit:
+        count = sizes[field]
+        if count > limit:
+            expanded = isinstance(items, list) and len(items) < count
             problems.append(
                 Problem(
-                    f"/{field}",
-                    f"the model has {len(items)} {field}; this server takes at most {limit}",
+                    f"/{field}" if isinstance(items, list) else "",
+                    f"the model has {count:,} {field}"
+                    + (" with its instances, repeats and definitions" if expanded else "")
+                    + f"; this server takes at most {limit:,}",
                     f"split the model, or raise {setting} on your own server",
                 )
             )

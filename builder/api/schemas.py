@@ -171,8 +171,16 @@ class NodeResult(_Out):
     output_dtype: Literal["float32", "int64"] | None = Field(
         description="float32, or int64 for token ids; null when not inferred"
     )
-    params: int = Field(description="parameter count of this node")
+    params: int = Field(description="parameter count of this node (an instance: all its repeats)")
     resolved_params: dict[str, Any] = Field(description="every parameter, inferred ones filled")
+    repeat: int | None = Field(
+        None, description="instances only: how many instances the node stacks"
+    )
+    inner: dict[str, NodeResult] | None = Field(
+        None,
+        description="instances only: the nodes of its definition as this instance (the first "
+        "of a repeat) infers them, by id; their errors point into /modules/<definition>",
+    )
 
 
 class ValidationResult(_Out):

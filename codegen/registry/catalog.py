@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..params import Param, ParamKind
+from ..spec_graph import ModuleSpec, InputSpec
 from .base import Block, Category, Component, DType
 from .categories import CATEGORIES
 from .datasets import Dataset
@@ -172,6 +173,19 @@ class CatalogDataset(_Out):
         )
 
 
+class LibraryDefinition(_Out):
+    """A definition of the built-in library: dropping it into a model adds `definition` to
+    the spec's `modules` under `name`, and an instance of it."""
+
+    name: str = Field(description="the key it takes in `modules`, and its class in model.py")
+    title: str
+    doc: str
+    tags: list[str]
+    input: InputSpec = Field(description="an input it fits, e.g. for a preview")
+    params: dict[str, Any] = Field(description="instance parameters that fit `input`")
+    definition: ModuleSpec
+
+
 class TrainingDefaults(_Out):
     """What a new model's training section starts from."""
 
@@ -194,12 +208,16 @@ class Catalog(_Out):
     early_stopping_fields: list[CatalogParam] = Field(
         description="the fields of `training.early_stopping`"
     )
+    library: list[LibraryDefinition] = Field(
+        description="common definitions (ResNet blocks, a Transformer block, ...) for the palette"
+    )
     defaults: TrainingDefaults
 
 
 @cache
 def build_catalog() -> Catalog:
     """The catalog of the registry (built once: the registry does not change at run time)."""
+    from ..library import library_entries
     from ..spec import DatasetSpec, OptimizerSpec
     from . import (
         AUGMENTATIONS,
@@ -226,5 +244,6 @@ def build_catalog() -> Catalog:
         augmentations=[CatalogComponent.of(c) for c in AUGMENTATIONS],
         training_fields=_params(TRAINING_FIELDS),
         early_stopping_fields=_params(EARLY_STOPPING_FIELDS),
+        library=[LibraryDefinition.model_validate(e) for e in library_entries()],
         defaults=TrainingDefaults(dataset=DatasetSpec().kind, optimizer=OptimizerSpec().type),
     )

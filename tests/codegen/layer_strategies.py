@@ -213,8 +213,9 @@ def _spatial_layer(draw: Any, shape: tuple[int, ...], keep: bool) -> tuple[str, 
     if kind == "ConvTranspose2d" and not keep:
         return _transposed(draw, shape)
     if kind in ("MaxPool", "AvgPool"):
-        if keep:
-            return f"{kind}{dims}d", {"kernel_size": 3, "stride": 1, "padding": 1}, shape
+        if keep:  # (AvgPool3d refuses a window larger than its input, even padded)
+            k = 1 if kind == "AvgPool" and dims == 3 and min(spatial) < 3 else 3
+            return f"{kind}{dims}d", {"kernel_size": k, "stride": 1, "padding": k // 2}, shape
         return _pool(draw, shape, dims, kind.removesuffix("Pool"))
     if kind == "GroupNorm":
         groups = draw(st.sampled_from([d for d in range(1, channels + 1) if channels % d == 0]))

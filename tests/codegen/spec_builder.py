@@ -1,6 +1,7 @@
 """Random valid specs: a `Builder` grows a graph node by node with the strategies of
 `layer_strategies.py` (and `sequence_strategies.py`), tracking the shape of every value, so
-the spec's analysis must agree with what it built.
+the spec's analysis must agree with what it built. With `definitions`, pieces of the graph
+become definitions in `modules` and instances of them (`definition_strategies.py`).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from definition_strategies import instance, nestable
 from hypothesis import strategies as st
 from layer_strategies import _each, _flat_layer, _sizes, _spatial_layer
 from sequence_strategies import cross, sequence_end, sequence_layer
@@ -20,13 +22,27 @@ TRICKY_IDS = ("Tensor", "INPUT_SHAPE", "build_model", "init_weights", "args", "d
 class Builder:
     """Grows a spec node by node, tracking the sample shape of every value itself."""
 
-    def __init__(self, draw: Any, input_shape: tuple[int, ...]):
+    def __init__(
+        self,
+        draw: Any,
+        input_shape: tuple[int, ...],
+        input_name: str = "input",
+        modules: dict[str, Any] | None = None,
+        depth: int = 0,
+    ):
         self.draw = draw
         self.nodes: list[dict[str, Any]] = []
         self.edges: list[dict[str, str]] = []
-        self.shapes: dict[str, tuple[int, ...]] = {"input": input_shape}
+        self.shapes: dict[str, tuple[int, ...]] = {input_name: input_shape}
         self.used: set[str] = set()
         self.merged = False
+        self.modules: dict[str, Any] | None = modules
+        """The spec's definitions; None: grow no definitions."""
+        self.depth = depth
+
+    def nested(self, input_name: str, input_shape: tuple[int, ...]) -> Builder:
+        """A builder for the graph of a new definition, on an input of `input_shape`."""
+        return Builder(self.draw, input_shape, input_name, self.modules, self.depth + 1)
 
     def new_id(self) -> str:
         if self.draw(st.integers(0, 9)) == 0:
@@ -90,7 +106,9 @@ def _branches(builder: Builder, source: str, layer: Any) -> str:
 def _stack(builder: Builder, source: str, layer: Any, length: int) -> str:
     draw = builder.draw
     for _ in range(length):
-        if draw(st.integers(0, 4)) == 0:
+        if builder.modules is not None and nestable(builder) and draw(st.integers(0, 3)) == 0:
+            source = instance(builder, source, layer, _stack)
+        elif draw(st.integers(0, 4)) == 0:
             source = _branches(builder, source, layer)
         else:
             type_, params, out = layer(draw, builder.shapes[source], False)
@@ -184,7 +202,8 @@ def _sequence_part(builder: Builder) -> str:
 
 
 @st.composite
-def valid_specs(draw: Any) -> dict[str, Any]:
+def valid_specs(draw: Any, definitions: bool = False) -> dict[str, Any]:
+    """A random valid spec; with `definitions`, one that uses definitions (one at least)."""
     kind = draw(st.sampled_from(["flat", "flat", "image", "image", "volume", "tokens", "tokens"]))
     rank = {"flat": 1, "image": draw(st.sampled_from([2, 3, 3])), "volume": 4, "tokens": 1}[kind]
     input_shape: tuple[int, ...] = (draw(st.integers(1, 12)),)
@@ -194,7 +213,7 @@ def valid_specs(draw: Any) -> dict[str, Any]:
             draw(st.integers(1, 4)),
             *(draw(st.integers(*size)) for _ in range(rank - 1)),
         )
-    builder = Builder(draw, input_shape)
+    builder = Builder(draw, input_shape, modules={} if definitions else None)
     source = "input"
     if kind == "tokens":
         source = _sequence_part(builder)
@@ -202,6 +221,8 @@ def valid_specs(draw: Any) -> dict[str, Any]:
         source = _image_part(builder, rank)
     flat_layers = draw(st.integers(1 if kind == "flat" else 0, 4))
     source = _stack(builder, source, _flat_layer, flat_layers)
+    if definitions and not builder.modules:
+        source = instance(builder, source, _flat_layer, _stack)
     if draw(st.booleans()) or builder.shapes[source][0] < 2:
         out = draw(st.integers(1, 5))
         source = builder.add([source], "Linear", {"out_features": out}, (out,))
@@ -215,6 +236,8 @@ def valid_specs(draw: Any) -> dict[str, Any]:
     }
     if kind == "tokens":
         spec["input"] |= {"dtype": "int64", "vocab_size": draw(st.integers(2, 50))}
+    if builder.modules:
+        spec["modules"] = builder.modules
     explicit = builder.merged or draw(st.booleans())
     if explicit:
         edges = builder.edges

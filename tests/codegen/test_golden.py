@@ -35,6 +35,7 @@ PINNED = [
     "house-prices-mlp",
     "char-gpt",
     "lstm-text-classifier",
+    "resnet18",
 ]
 UPDATE = bool(os.environ.get("UPDATE_GOLDEN"))
 

@@ -1,6 +1,6 @@
-"""Random *invalid* specs (mutations of valid ones, and JSON garbage) must never make
-`analyze()` raise; every problem must carry a JSON pointer into the submitted document (or
-to a missing field of an existing object) and a message.
+"""Random *invalid* specs (mutations of valid ones, their definitions too, and JSON garbage)
+must never make `analyze()` raise; every problem must carry a JSON pointer into the
+submitted document (or to a missing field of an existing object) and a message.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import pytest
 from codegen_support import parent_pointer, resolve_pointer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from invalid_definitions import mutate_definitions
 from spec_builder import valid_specs
 
 from codegen.analysis import analyze
@@ -98,9 +99,13 @@ def _output_id(spec: dict[str, Any]) -> str:
 
 @st.composite
 def mutated_specs(draw: Any) -> dict[str, Any]:
-    spec = copy.deepcopy(draw(valid_specs()))
+    spec = copy.deepcopy(draw(valid_specs(definitions=draw(st.integers(0, 2)) == 0)))
     nodes = spec["nodes"]
-    index = draw(st.integers(0, len(nodes) - 1))
+    blocks = [k for k, n in enumerate(nodes) if n["type"] in BLOCKS]
+    if not blocks or (spec.get("modules") and draw(st.booleans())):
+        assert mutate_definitions(draw, spec)
+        return spec
+    index = draw(st.sampled_from(blocks))
     node = nodes[index]
     mutation = draw(
         st.sampled_from(
@@ -248,7 +253,7 @@ def mutated_specs(draw: Any) -> dict[str, Any]:
         else:
             spec[field] = value
     elif mutation == "merge_one_input":
-        layers = [n for n in nodes if BLOCKS[n["type"]].is_module]
+        layers = [n for n in nodes if n["type"] not in BLOCKS or BLOCKS[n["type"]].is_module]
         chosen = draw(st.sampled_from(layers))
         chosen["type"] = draw(st.sampled_from(["Add", "Concat"]))
         chosen.pop("params", None)

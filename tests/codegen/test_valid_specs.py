@@ -1,8 +1,9 @@
 """Property tests of the code generator (docs/architecture.md, "Quality bar"): random
 *valid* specs (sequential stacks and DAGs with merges, over flat, sequence, (C, L),
-(C, H, W) and (C, D, H, W) inputs, float features or token ids) must analyse cleanly,
-generate a project, and the generated model.py must build in torch with exactly the shapes,
-parameter and buffer counts the inference reported (checked per node with forward hooks).
+(C, H, W) and (C, D, H, W) inputs, float features or token ids; with definitions, nested
+and repeated) must analyse cleanly, generate a project, and the generated model.py must
+build in torch with exactly the shapes, parameter and buffer counts the inference reported
+(checked per node, and per node inside each instance, with forward hooks).
 """
 
 from __future__ import annotations
@@ -38,13 +39,32 @@ def _shape(output: Any) -> tuple[int, ...]:
     return tuple((output[0] if isinstance(output, tuple) else output).shape)
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-@given(spec=valid_specs())
-def test_valid_specs_build_with_the_inferred_shapes(spec: dict[str, Any]) -> None:
+def _watch(
+    module: Any, nodes: dict[str, Any], prefix: str, seen: dict[str, tuple[int, ...]]
+) -> dict[str, tuple[Any, Any]]:
+    """Forward hooks on every layer of `module` that stands for one of `nodes` (the layers
+    inside instances too, under `<instance>.<k>.<node>`); returns name -> (module, info)."""
+    watched = {}
+    for node_id, info in nodes.items():
+        layer = getattr(module, node_id, None)
+        if info.run is None and not BLOCKS[info.type].is_module:
+            assert layer is None or not isinstance(layer, torch.nn.Module), node_id
+            continue  # merges and other expressions
+        assert isinstance(layer, torch.nn.Module), f"{prefix}{node_id} is not a layer"
+        name = prefix + node_id
+        watched[name] = (layer, info)
+        layer.register_forward_hook(
+            lambda _m, _i, out, name=name: seen.__setitem__(name, _shape(out))
+        )
+        if info.run is not None:
+            copies = list(layer) if info.repeat > 1 else [layer]
+            assert len(copies) == info.repeat
+            for k, copy_ in enumerate(copies):
+                watched |= _watch(copy_, info.run.nodes, f"{name}.{k}.", seen)
+    return watched
+
+
+def _builds_as_inferred(spec: dict[str, Any]) -> None:
     analysis = analyze(copy.deepcopy(spec))
     assert analysis.valid, analysis.problems
     assert sorted(analysis.order) == sorted(n["id"] for n in spec["nodes"])
@@ -57,27 +77,41 @@ def test_valid_specs_build_with_the_inferred_shapes(spec: dict[str, Any]) -> Non
         model = build_generated_model(files, Path(tmp))
     model.eval()
     seen: dict[str, tuple[int, ...]] = {}
-    modules = {}
-    for node_id in analysis.nodes:
-        module = getattr(model, node_id, None)
-        if isinstance(module, torch.nn.Module):
-            modules[node_id] = module
-            module.register_forward_hook(
-                lambda _m, _i, out, node_id=node_id: seen.__setitem__(node_id, _shape(out))
-            )
-    # every layer block is an attribute named by its id; merges are expressions
-    expected_modules = {i for i, n in analysis.nodes.items() if BLOCKS[n.type].is_module}
-    assert set(modules) == expected_modules
+    watched = _watch(model, analysis.nodes, "", seen)
 
     torch.manual_seed(0)
     with torch.no_grad():
         out = model(sample_batch(spec["input"]))
     assert tuple(out.shape) == (2, *analysis.output_shape)
-    assert set(seen) == expected_modules
-    for node_id, shape in seen.items():
-        assert shape == (2, *analysis.nodes[node_id].output_shape), node_id
-        count = sum(p.numel() for p in modules[node_id].parameters())
-        assert count == analysis.nodes[node_id].param_count, node_id
+    assert set(seen) == set(watched)
+    for name, (layer, info) in watched.items():
+        assert seen[name] == (2, *info.output_shape), name
+        assert sum(p.numel() for p in layer.parameters()) == info.param_count, name
     assert sum(p.numel() for p in model.parameters()) == analysis.total_params
     floats = sum(b.numel() for b in model.buffers() if b.is_floating_point())
     assert floats == sum(n.buffer_count for n in analysis.nodes.values())
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(spec=valid_specs())
+def test_valid_specs_build_with_the_inferred_shapes(spec: dict[str, Any]) -> None:
+    _builds_as_inferred(spec)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(spec=valid_specs(definitions=True))
+def test_valid_specs_with_definitions_build_with_the_inferred_shapes(
+    spec: dict[str, Any],
+) -> None:
+    """Definitions (nested, repeated, used twice) build in torch with the shapes and counts
+    inferred for every instance and for every layer inside one."""
+    assert spec["modules"]
+    _builds_as_inferred(spec)

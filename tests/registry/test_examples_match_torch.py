@@ -200,6 +200,95 @@ class DigitsMobileNet(nn.Module):
         return self.classifier(self.drop(x))
 
 
+class BasicBlock(nn.Module):
+    """torchvision's BasicBlock without a downsample: two 3x3 convolutions, added to x."""
+
+    def __init__(self, planes: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(planes, planes, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+
+    def forward(self, x: Tensor) -> Tensor:
+        out = F.relu(self.bn1(self.conv1(x)))
+        return F.relu(self.bn2(self.conv2(out)) + x)
+
+
+class DownsampleBlock(nn.Module):
+    """torchvision's BasicBlock with stride 2 and a 1x1 projection of the skip path."""
+
+    def __init__(self, inplanes: int, planes: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(inplanes, planes, 3, stride=2, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.downsample = nn.Conv2d(inplanes, planes, 1, stride=2, bias=False)
+        self.downsample_bn = nn.BatchNorm2d(planes)
+
+    def forward(self, x: Tensor) -> Tensor:
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return F.relu(out + self.downsample_bn(self.downsample(x)))
+
+
+class ResNet18(nn.Module):
+    """ResNet-18 as torchvision builds it, with the example's names for the blocks
+    (tests/codegen/test_resnet18.py compares the example with torchvision itself)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        self.layer1 = nn.Sequential(BasicBlock(64), BasicBlock(64))
+        for k, (inplanes, planes) in enumerate([(64, 128), (128, 256), (256, 512)], start=2):
+            setattr(self, f"layer{k}_0", DownsampleBlock(inplanes, planes))
+            setattr(self, f"layer{k}_1", BasicBlock(planes))
+        self.fc = nn.Linear(512, 1000)
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = F.max_pool2d(F.relu(self.bn1(self.conv1(x))), 3, stride=2, padding=1)
+        x = self.layer1(x)
+        for k in (2, 3, 4):
+            x = getattr(self, f"layer{k}_1")(getattr(self, f"layer{k}_0")(x))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+class TransformerBlock(nn.Module):
+    """nanoGPT's Block: pre-norm causal self-attention and a GELU MLP, each added to x."""
+
+    def __init__(self, width: int, heads: int) -> None:
+        super().__init__()
+        self.ln1 = nn.LayerNorm(width)
+        self.attn = nn.MultiheadAttention(width, heads, dropout=0.1, batch_first=True)
+        self.ln2 = nn.LayerNorm(width)
+        self.fc1 = nn.Linear(width, 4 * width)
+        self.fc2 = nn.Linear(4 * width, width)
+
+    def forward(self, x: Tensor) -> Tensor:
+        h = self.ln1(x)
+        mask = nn.Transformer.generate_square_subsequent_mask(x.size(1))
+        x = x + self.attn(h, h, h, attn_mask=mask, is_causal=True, need_weights=False)[0]
+        return x + self.fc2(F.gelu(self.fc1(self.ln2(x))))
+
+
+class GPTBlocks(nn.Module):
+    """The character-level GPT again, its blocks a stack of four TransformerBlocks."""
+
+    def __init__(self, block_size: int = 64, width: int = 128, vocab: int = 256) -> None:
+        super().__init__()
+        self.tokens = nn.Embedding(vocab, width)
+        self.positions = nn.Embedding(block_size, width)  # used through its weight
+        self.blocks = nn.Sequential(*(TransformerBlock(width, 4) for _ in range(4)))
+        self.norm = nn.LayerNorm(width)
+        self.head = nn.Linear(width, vocab)
+
+    def forward(self, ids: Tensor) -> Tensor:
+        x = F.dropout(self.tokens(ids) + self.positions.weight[: ids.size(1)], 0.1, self.training)
+        return self.head(self.norm(self.blocks(x)))
+
+
 class LinearRegression(nn.Module):
     """d2l's linear regression: one Linear layer, y = Xw + b."""
 
@@ -225,6 +314,8 @@ HAND_WRITTEN: dict[str, tuple[Callable[[], nn.Module], tuple[int, ...]]] = {
     "lstm-text-classifier": (LSTMClassifier, (80,)),
     "digits-vit": (DigitsViT, (1, 8, 8)),
     "digits-mobilenet": (DigitsMobileNet, (1, 8, 8)),
+    "resnet18": (ResNet18, (3, 224, 224)),
+    "gpt-blocks": (GPTBlocks, (64,)),
     "house-prices-mlp": (lambda: MLP([330, 64, 1], [0.1]), (330,)),
     "iris-classifier": (lambda: MLP([4, 16, 3]), (4,)),
 }
@@ -234,6 +325,7 @@ KNOWN_COUNTS = {
     "cifar10-tutorial-net": 62006,
     "d2l-linear-regression": 3,
     "weight-decay-mlp": 200 * 2 + 2 * (200 * 200 + 200) + 201,
+    "resnet18": 11_689_512,  # torchvision.models.resnet18()
 }
 
 EXAMPLE_NAMES = sorted(path.stem for path in EXAMPLES.glob("*.json"))

@@ -34,18 +34,18 @@ class DigitsResidualCNN(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         x = self.stem(x)  # (N, 16, 8, 8)
-        stem_act = self.stem_act(x)  # (N, 16, 8, 8)
-        x = self.conv_a(stem_act)  # (N, 16, 8, 8)
-        x = self.norm_a(x)  # (N, 16, 8, 8)
-        x = self.act_a(x)  # (N, 16, 8, 8)
-        x = self.conv_b(x)  # (N, 16, 8, 8)
-        x = self.norm_b(x)  # (N, 16, 8, 8)
-        x = x + stem_act  # (N, 16, 8, 8)
-        x = self.act(x)  # (N, 16, 8, 8)
-        x = self.pool(x)  # (N, 16, 2, 2)
-        x = self.flatten(x)  # (N, 64)
-        x = self.classifier(x)  # (N, 10)
-        return x
+        x = self.stem_act(x)  # (N, 16, 8, 8)
+        out = self.conv_a(x)  # (N, 16, 8, 8)
+        out = self.norm_a(out)  # (N, 16, 8, 8)
+        out = self.act_a(out)  # (N, 16, 8, 8)
+        out = self.conv_b(out)  # (N, 16, 8, 8)
+        out = self.norm_b(out)  # (N, 16, 8, 8)
+        out = out + x  # (N, 16, 8, 8)
+        out = self.act(out)  # (N, 16, 8, 8)
+        out = self.pool(out)  # (N, 16, 2, 2)
+        out = self.flatten(out)  # (N, 64)
+        out = self.classifier(out)  # (N, 10)
+        return out
 
 
 def init_weights(module: nn.Module) -> None:
