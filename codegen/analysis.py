@@ -11,12 +11,13 @@ from typing import Any
 
 from .classes import class_problems
 from .definitions import MAX_EXPANDED_NODES, Definition, check_definitions, expanded_nodes
-from .graph import INPUT, Body, Kinds, NodeInfo, check_body
+from .graph import INPUT, Body, Kinds, NodeInfo
 from .inference import infer_body
 from .instances import InstanceRun, Instances, lift
 from .problems import Problem, pointer
 from .registry import Shape, TensorType
 from .spec import ModelSpec, parse_spec
+from .structure import check_body
 from .training_check import TrainingPlan, check_training
 
 MAX_TOTAL_PARAMS = 10**12

@@ -18,7 +18,7 @@ from typing import Any
 
 from . import expressions
 from .expressions import Dim
-from .forward import Statement, forward_statements, node_code
+from .forward import Statement, forward_statements
 from .graph import INPUT, NodeInfo
 from .instances import InstanceRun, symbol
 from .literals import docstring_text, py
@@ -223,7 +223,9 @@ def _graph_class(
     for statement in statements:
         helpers += statement.code.helpers
     found = ordered_helpers(helpers)
-    imports = {m for s in statements for m in s.code.imports} | {m for h in found for m in h.imports}
+    imports = {m for s in statements for m in s.code.imports} | {
+        m for h in found for m in h.imports
+    }
     for node_id in order:
         if nodes[node_id].run is not None:
             imports |= classes[nodes[node_id].type].imports
@@ -351,4 +353,3 @@ def _difference(name: str, first: ClassCode, second: ClassCode) -> Problem:
         f"'{line[1][:80]}' in another",
         "give its instances inputs of the same layout, or make two definitions",
     )
-

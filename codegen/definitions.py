@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .graph import Body, Kinds, check_body
+from .graph import Body, Kinds
 from .names import GENERATED_NAMES, id_problem
 from .params import REQUIRED, Param, ParamValueError, check_value
 from .problems import Problem, pointer
@@ -22,6 +22,7 @@ from .registry import BLOCKS
 from .registry.base import Inputs
 from .spec import ModelSpec
 from .spec_graph import ModuleParam, ModuleSpec
+from .structure import check_body
 
 DEFINITION_NAME = re.compile(r"^[A-Z][A-Za-z0-9_]{0,63}$")
 PARAM_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -97,9 +98,7 @@ def check_definitions(spec: ModelSpec, problems: list[Problem]) -> dict[str, Def
         )
         definition.broken |= len(problems) > before
         definition.uses = [
-            (info.index, info.type)
-            for info in definition.body.nodes.values()
-            if info.type in found
+            (info.index, info.type) for info in definition.body.nodes.values() if info.type in found
         ]
     _check_recursion(found, problems)
     return found
@@ -117,7 +116,10 @@ def _name_problem(name: str) -> tuple[str, str] | None:
             f"choose another name, e.g. My{name}",
         )
     if keyword.iskeyword(name) or name in _MODULE_NAMES or hasattr(builtins, name):
-        return f"'{name}' is reserved in the generated model.py", f"use another name, e.g. {name}Block"
+        return (
+            f"'{name}' is reserved in the generated model.py",
+            f"use another name, e.g. {name}Block",
+        )
     return None
 
 
@@ -184,18 +186,18 @@ def _param(
             Problem(
                 pointer(*at, "choices" if kind != "choice" else "kind"),
                 message,
-                'list the allowed values, e.g. "choices": ["relu", "gelu"]'
-                if kind == "choice"
-                else "remove 'choices', or make it a choice",
+                (
+                    'list the allowed values, e.g. "choices": ["relu", "gelu"]'
+                    if kind == "choice"
+                    else "remove 'choices', or make it a choice"
+                ),
             )
         )
         return None
     if declared.choices is not None and not all(
         isinstance(c, str | int | float) and not isinstance(c, bool) for c in declared.choices
     ):
-        problems.append(
-            Problem(pointer(*at, "choices"), "choices must be strings or numbers", "")
-        )
+        problems.append(Problem(pointer(*at, "choices"), "choices must be strings or numbers", ""))
         return None
     param = Param(
         name,
@@ -209,9 +211,7 @@ def _param(
     try:
         default = check_value(param, declared.default)
     except ParamValueError as exc:
-        problems.append(
-            Problem(pointer(*at, "default"), f"the default: {exc.message}", exc.hint)
-        )
+        problems.append(Problem(pointer(*at, "default"), f"the default: {exc.message}", exc.hint))
         return None
     return Param(
         name, kind, default, declared.doc, min=param.min, max=param.max, choices=param.choices
@@ -293,9 +293,9 @@ def expanded_nodes(body: Body, definitions: dict[str, Definition]) -> dict[str, 
 
 
 def graph_size(data: Any) -> tuple[int, int]:
-    """Nodes and edges of a spec as parsed JSON, with every instance and repeat expanded
-    and every definition's own graph counted once; leniently, for the server's limits
-    (checked before any analysis)."""
+    """Nodes and edges of a spec as parsed JSON with every instance and repeat expanded, and
+    the own graphs of the definitions the model does not use (they are checked too);
+    leniently, for the server's limits (checked before any analysis)."""
     if not isinstance(data, dict):
         return 0, 0
     modules = data.get("modules")
@@ -305,7 +305,7 @@ def graph_size(data: Any) -> tuple[int, int]:
     def graph(entry: Any) -> tuple[int, int]:
         nodes = entry.get("nodes") if isinstance(entry, dict) else None
         nodes = nodes if isinstance(nodes, list) else []
-        edges = entry.get("edges")
+        edges = entry.get("edges") if isinstance(entry, dict) else None
         total_nodes = 0
         total_edges = len(edges) if isinstance(edges, list) else len(nodes)
         for node in nodes:
@@ -327,9 +327,8 @@ def graph_size(data: Any) -> tuple[int, int]:
         return memo[name]
 
     nodes, edges = graph(data)
-    for entry in modules.values():
-        own = entry.get("nodes") if isinstance(entry, dict) else None
-        wires = entry.get("edges") if isinstance(entry, dict) else None
-        nodes += len(own) if isinstance(own, list) else 0
-        edges += len(wires) if isinstance(wires, list) else 0
+    for name in modules:
+        if name not in memo:  # used neither by the model nor by a definition counted so far
+            own_nodes, own_edges = definition(name)
+            nodes, edges = nodes + own_nodes, edges + own_edges
     return nodes, edges

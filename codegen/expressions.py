@@ -127,7 +127,9 @@ def evaluate(node: ast.expr, env: Mapping[str, Any]) -> Any:
         )
     value = _OPERATORS[type(node.op)](left, right)
     if abs(value) > MAX_MAGNITUDE:
-        raise ExprError(f"'{ast.unparse(node)}' is too large ({int(value):.3g})", "use smaller values")
+        raise ExprError(
+            f"'{ast.unparse(node)}' is too large ({int(value):.3g})", "use smaller values"
+        )
     return value
 
 

@@ -94,9 +94,9 @@ class ModuleSpec(Strict):
     """A reusable block: a graph of its own with ordered inputs and declared parameters."""
 
     description: Annotated[str, Field(max_length=2000)] = ""
-    params: Annotated[
-        dict[str, ModuleParam], Field(max_length=MAX_DEFINITION_PARAMS)
-    ] = Field(default_factory=dict)
+    params: Annotated[dict[str, ModuleParam], Field(max_length=MAX_DEFINITION_PARAMS)] = Field(
+        default_factory=dict
+    )
     inputs: Annotated[
         list[Annotated[str, Field(max_length=64)]],
         Field(min_length=1, max_length=MAX_DEFINITION_INPUTS),

@@ -74,8 +74,8 @@ def read_json() -> tuple[Any, str]:
 def size_problems(data: Any, max_nodes: int, max_edges: int) -> list[Problem]:
     """The server's limits on graph size, checked before any analysis is spent on it.
 
-    Instances count as the blocks they stand for (times their repeat), and each
-    definition's own graph counts once (`codegen.definitions.graph_size`).
+    Instances count as the blocks they stand for (times their repeat), and a definition
+    the model does not use counts its own graph (`codegen.definitions.graph_size`).
     """
     problems = []
     sizes = dict(zip(("nodes", "edges"), graph_size(data), strict=True))
@@ -91,7 +91,7 @@ def size_problems(data: Any, max_nodes: int, max_edges: int) -> list[Problem]:
                 Problem(
                     f"/{field}" if isinstance(items, list) else "",
                     f"the model has {count:,} {field}"
-                    + (" with its instances, repeats and definitions" if expanded else "")
+                    + (" with its instances and repeats expanded" if expanded else "")
                     + f"; this server takes at most {limit:,}",
                     f"split the model, or raise {setting} on your own server",
                 )
@@ -140,7 +140,11 @@ def get_schema() -> Response:
 
 @api.get("/examples")
 def get_examples() -> Response:
-    return jsonify(list_examples())
+    """The examples this server takes (a server with lower limits offers fewer)."""
+    limits = graph_limits()
+    return jsonify(
+        [e for e in list_examples() if not size_problems(load_example(e["name"]), *limits)]
+    )
 
 
 @api.get("/examples/<name>")

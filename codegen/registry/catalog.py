@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..params import Param, ParamKind
-from ..spec_graph import ModuleSpec, InputSpec
+from ..spec_graph import InputSpec, ModuleSpec
 from .base import Block, Category, Component, DType
 from .categories import CATEGORIES
 from .datasets import Dataset

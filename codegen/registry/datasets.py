@@ -405,9 +405,7 @@ TEXT = Dataset(
     "text",
     "A UTF-8 text file for next-token language modelling over windows of the input length.",
     (
-        Param(
-            "path", "str", REQUIRED, "UTF-8 text file (relative to --data-dir).", data_path=True
-        ),
+        Param("path", "str", REQUIRED, "UTF-8 text file (relative to --data-dir).", data_path=True),
         _TOKENIZER,
         Param(
             "stride",

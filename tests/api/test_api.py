@@ -10,6 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from builder import create_app
+from codegen.resources import examples_dir
 from tests.conftest import load_example
 
 
@@ -91,6 +93,15 @@ def test_schema_and_examples(client):
     missing = client.get("/api/examples/nope")
     assert missing.status_code == 404
     errors_of(missing)
+
+
+def test_the_examples_listed_are_those_the_server_takes(client):
+    """ResNet-18 stands for 69 blocks: a server limited to 50 does not offer it."""
+    listed = {e["name"] for e in client.get("/api/examples").get_json()}
+    assert "lenet-batchnorm" in listed and "resnet18" not in listed
+    assert client.get("/api/examples/resnet18").status_code == 200
+    everything = create_app({"TESTING": True}).test_client().get("/api/examples").get_json()
+    assert {e["name"] for e in everything} == {p.stem for p in examples_dir().glob("*.json")}
 
 
 def test_malformed_json(client):

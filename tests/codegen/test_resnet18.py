@@ -23,7 +23,9 @@ def example_key(key: str) -> str:
     (layer1 is one node, a repeat, so it keeps torchvision's `layer1.0.`), and a
     downsample's convolution and BatchNorm are the nodes `downsample` and `downsample_bn`."""
     key = re.sub(r"^layer([234])\.([01])\.", r"layer\1_\2.", key)
-    return key.replace(".downsample.0.", ".downsample.").replace(".downsample.1.", ".downsample_bn.")
+    return key.replace(".downsample.0.", ".downsample.").replace(
+        ".downsample.1.", ".downsample_bn."
+    )
 
 
 def test_resnet18_example_is_torchvisions_resnet18(tmp_path: Path) -> None:

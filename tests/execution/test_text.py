@@ -127,6 +127,33 @@ def test_gpt_with_a_bpe_trained_on_the_text(tmp_path):
     assert generated.stdout.startswith("the lazy")
 
 
+def test_gpt_of_repeated_transformer_blocks_learns_next_bytes(tmp_path):
+    """The gpt-blocks example (TransformerBlock x N, a definition repeated) at a test's
+    size: windows of 32, width 32, two blocks."""
+    spec = load_example("gpt-blocks")
+    spec["input"]["shape"] = [32]
+    nodes = {n["id"]: n for n in spec["nodes"]}
+    nodes["tokens"]["params"]["embedding_dim"] = 32
+    nodes["blocks"].update(params={"embed_dim": 32, "num_heads": 2, "dropout": 0.0}, repeat=2)
+    spec = with_training(
+        spec,
+        dataset={"kind": "text", "params": {"path": "corpus.txt", "stride": 8}},
+        epochs=4,
+        batch_size=16,
+        optimizer={**spec["training"]["optimizer"], "params": {"lr": 0.003}},
+    )
+    project = write_project(spec, tmp_path / "gpt")
+    model_code = (project / "model.py").read_text()
+    assert "class TransformerBlock(nn.Module):" in model_code
+    assert (
+        "TransformerBlock(embed_dim=32, num_heads=2, dropout=0.0) for _ in range(2)" in model_code
+    )
+    run = run_train(project, "--data-dir", str(write_text(tmp_path / "data")))
+    assert run.returncode == 0, run.stderr
+    losses = [row["loss"] for row in run.history]
+    assert losses[-1] < losses[0] * 0.8, losses
+
+
 def test_a_missing_or_short_text_is_a_one_line_error(tmp_path):
     project = write_project(small_gpt(), tmp_path / "gpt")
     missing = run_train(project, "--data-dir", str(tmp_path / "nowhere"))

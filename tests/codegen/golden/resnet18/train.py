@@ -284,6 +284,7 @@ def main() -> None:
     history: list[dict] = []
     start_epoch = 1
     checkpoint_path = args.out / "checkpoint.pt"
+    partial = args.out / "checkpoint.pt.partial"
     if args.resume:
         if not checkpoint_path.exists():
             raise SystemExit(
@@ -367,8 +368,11 @@ def main() -> None:
                 "rng": torch.get_rng_state(),
                 "history": history,
             },
-            checkpoint_path,
+            partial,
         )
+        partial.replace(
+            checkpoint_path
+        )  # whole or not at all, even if the run is killed
         (args.out / "history.json").write_text(json.dumps(history, indent=2))
 
     torch.save(model.state_dict(), args.out / "model.pt")
