@@ -184,6 +184,29 @@ def test_routes_tables_cover_core_and_models_endpoints():
 # the models the core API is described by, against real answers
 
 
+def test_definitions_and_the_library_are_in_the_document():
+    """The spec's `modules`, the library of definitions in the catalog and the nodes inside
+    an instance in a validation result: one `ModuleSpec` type for the spec and the library
+    (the editor's TypeScript types come from this document)."""
+    schemas = openapi_document()["components"]["schemas"]
+    module = {"$ref": "#/components/schemas/ModuleSpec"}
+    assert schemas["ModelSpec"]["properties"]["modules"]["additionalProperties"] == module
+    library = schemas["Catalog"]["properties"]["library"]
+    assert library["items"] == {"$ref": "#/components/schemas/LibraryDefinition"}
+    assert schemas["LibraryDefinition"]["properties"]["definition"] == module
+    assert {"params", "inputs", "nodes", "edges", "output"} <= set(
+        schemas["ModuleSpec"]["properties"]
+    )
+    assert schemas["NodeSpec"]["properties"]["repeat"]["maximum"] == 1000
+    assert "inner" in schemas["NodeResult"]["properties"]
+
+
+def test_the_catalog_serves_the_library(client):
+    names = [e["name"] for e in client.get("/api/catalog").get_json()["library"]]
+    assert {"BasicBlock", "Bottleneck", "TransformerBlock", "SqueezeExcitation"} <= set(names)
+    assert "InvertedResidual" in names
+
+
 def test_core_answers_fit_their_models(client):
     Health.model_validate_json(client.get("/api/health").data, strict=True)
     Catalog.model_validate_json(client.get("/api/catalog").data, strict=True)
