@@ -154,7 +154,7 @@ class ExampleSummary(_Out):
 
 
 class ExampleList(RootModel[list[ExampleSummary]]):
-    """`GET /api/examples`: the example models, sorted by name."""
+    """`GET /api/examples`: the example models this server takes (within its limits), by name."""
 
 
 class JsonObject(RootModel[dict[str, Any]]):

@@ -52,6 +52,26 @@ def test_schema_is_up_to_date_in_docs(tmp_path):
     ).read_text()
 
 
+def test_the_schema_in_docs_takes_every_example_and_library_entry():
+    """Other tools read spec files with docs/spec.schema.json: the examples (definitions
+    and repeats among them) and the library's definitions in a spec must pass it."""
+    import jsonschema_rs
+
+    from codegen.library import library_entries, library_spec
+
+    validator = jsonschema_rs.validator_for(
+        json.loads((ROOT / "docs" / "spec.schema.json").read_text())
+    )
+    specs = {p.stem: json.loads(p.read_text()) for p in EXAMPLES.glob("*.json")}
+    specs |= {e["name"]: library_spec(e) for e in library_entries()}
+    assert {"resnet18", "gpt-blocks", "BasicBlock"} <= set(specs)
+    for name, spec in specs.items():
+        assert validator.is_valid(spec), (name, [e.message for e in validator.iter_errors(spec)])
+    spec = specs["resnet18"]
+    spec["nodes"][4]["repeat"] = 0
+    assert not validator.is_valid(spec)
+
+
 def test_examples_list_and_write(tmp_path, capsys):
     assert main(["examples"]) == 0
     assert "lenet-batchnorm" in capsys.readouterr().out
