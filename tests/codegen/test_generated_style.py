@@ -84,6 +84,16 @@ def test_generated_code_is_ruff_clean(name: str, projects) -> None:
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
+def test_model_py_passes_the_house_rules_of_ruff(name: str, projects) -> None:
+    """model.py (one class per definition, then the model's) with the rule sets the house
+    asks of generated code: pycodestyle, pyflakes, isort, bugbear, pyupgrade."""
+    folder, _ = projects[name]
+    args = ["ruff", "check", "--isolated", "--no-cache", "--select", "E,F,W,I,B,UP", "model.py"]
+    result = _run(args, folder)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
 def test_generated_code_parses_and_has_no_stubs(name: str, projects) -> None:
     _, files = projects[name]
     for file in _python_files(files):

@@ -3,13 +3,16 @@
 (C, H, W) and (C, D, H, W) inputs, float features or token ids; with definitions, nested
 and repeated) must analyse cleanly, generate a project, and the generated model.py must
 build in torch with exactly the shapes, parameter and buffer counts the inference reported
-(checked per node, and per node inside each instance, with forward hooks).
+(checked per node, and per node inside each instance, with forward hooks); with
+definitions, model.py also passes ruff's E, F, W, I, B and UP rules.
 """
 
 from __future__ import annotations
 
 import ast
 import copy
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -64,7 +67,8 @@ def _watch(
     return watched
 
 
-def _builds_as_inferred(spec: dict[str, Any]) -> None:
+def _builds_as_inferred(spec: dict[str, Any], lint: bool = False) -> None:
+    """`lint`: model.py must also pass ruff with the house's rules for generated code."""
     analysis = analyze(copy.deepcopy(spec))
     assert analysis.valid, analysis.problems
     assert sorted(analysis.order) == sorted(n["id"] for n in spec["nodes"])
@@ -75,6 +79,12 @@ def _builds_as_inferred(spec: dict[str, Any]) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         model = build_generated_model(files, Path(tmp))
+        if lint:
+            args = ["check", "--isolated", "--no-cache", "--select", "E,F,W,I,B,UP", "model.py"]
+            ruff = subprocess.run(
+                [sys.executable, "-m", "ruff", *args], cwd=tmp, capture_output=True, text=True
+            )
+            assert ruff.returncode == 0, ruff.stdout + files["model.py"]
     model.eval()
     seen: dict[str, tuple[int, ...]] = {}
     watched = _watch(model, analysis.nodes, "", seen)
@@ -114,4 +124,4 @@ def test_valid_specs_with_definitions_build_with_the_inferred_shapes(
     """Definitions (nested, repeated, used twice) build in torch with the shapes and counts
     inferred for every instance and for every layer inside one."""
     assert spec["modules"]
-    _builds_as_inferred(spec)
+    _builds_as_inferred(spec, lint=True)
