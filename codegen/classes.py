@@ -288,7 +288,7 @@ def ordered_helpers(helpers: list[Helper]) -> list[Helper]:
 def _type_name(kind: str, choices: tuple[Any, ...] | None) -> str:
     if kind == "choice":
         assert choices
-        return type(choices[0]).__name__
+        return " | ".join(dict.fromkeys(type(c).__name__ for c in choices))  # e.g. str | int
     return _TYPE_NAMES[kind]
 
 
