@@ -92,7 +92,11 @@ def infer_body(
 
 
 def _evaluate(
-    info: NodeInfo, kind: Any, env: dict[str, Any], body: Body, problems: list[Tagged]
+    info: NodeInfo,
+    kind: Block | Definition,
+    env: dict[str, Any],
+    body: Body,
+    problems: list[Tagged],
 ) -> bool:
     """Compute the parameters given as expressions; False (with problems) when one fails."""
     ok = True

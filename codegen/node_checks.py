@@ -73,7 +73,7 @@ def check_nodes(
 
 
 def _check_node_params(
-    kind: Any,
+    kind: Block | Definition,
     node: NodeSpec,
     where: tuple[Any, ...],
     owner: Definition | None,
@@ -99,7 +99,7 @@ def _check_node_params(
 
 
 def _check_expression(
-    kind: Any,
+    kind: Block | Definition,
     param: Param,
     value: Any,
     where: tuple[Any, ...],
