@@ -310,6 +310,7 @@ def main() -> None:
             "resumed",
             f"resumed from epoch {checkpoint['epoch']}",
             epoch=checkpoint["epoch"],
+            history=history,
         )
 
     parameters = sum(p.numel() for p in model.parameters())
