@@ -1,8 +1,11 @@
 import { MiniMap } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { BlockPanel } from "./components/BlockPanel";
+import { Breadcrumb } from "./components/Breadcrumb";
 import { Canvas, type SelectionChange } from "./components/Canvas";
 import { CodePanel } from "./components/CodePanel";
+import { DefinitionPanel } from "./components/DefinitionPanel";
+import { GroupDialog } from "./components/GroupDialog";
 import { HelpDialog } from "./components/HelpDialog";
 import { MyModelsDialog } from "./components/MyModelsDialog";
 import { Palette } from "./components/Palette";
@@ -14,6 +17,7 @@ import { Toolbar } from "./components/Toolbar";
 import { TrainingPanel } from "./components/TrainingPanel";
 import { Welcome } from "./components/Welcome";
 import { useDebouncedRequest } from "./hooks/useDebouncedRequest";
+import { useDefinitions } from "./hooks/useDefinitions";
 import { useEditing } from "./hooks/useEditing";
 import { useKeymap, type KeyCommand } from "./hooks/useKeymap";
 import { useViewPrefs } from "./hooks/useViewPrefs";
@@ -26,16 +30,16 @@ import {
   listExamples,
   validate,
 } from "./lib/api";
-import { INPUT, emptyDoc, openDoc, specFromDoc, type Doc, type XY } from "./lib/doc";
+import { INPUT, emptyDoc, isInlet, openDoc, specFromDoc, type Doc } from "./lib/doc";
 import { renameBlock, updateBlock } from "./lib/edit";
 import { downloadBlob, parseSpecText, saveSpecFile } from "./lib/files";
 import { inputShapeHint } from "./lib/hints";
 import * as H from "./lib/history";
-import { placeBlocks } from "./lib/layout";
 import { lint } from "./lib/lint";
+import { MODEL_BLOCKS, blockDefs, setRepeat, usesOf } from "./lib/modules";
 import { placeProblems } from "./lib/problems";
 import { loadDraft, loadDraftSource, saveDraft } from "./lib/storage";
-import type { BlockDef, Catalog, ExampleInfo, Spec } from "./lib/types";
+import type { Catalog, ExampleInfo, ModuleSpec, Spec } from "./lib/types";
 import { useSharing } from "./useSharing";
 
 /** Validation follows edits closely (the shapes on the canvas); code generation a bit later. */
@@ -72,10 +76,8 @@ export function App() {
   const { prefs, toggle, setDirection } = useViewPrefs();
   const fileInput = useRef<HTMLInputElement>(null);
 
-  const defs = useMemo(
-    () => new Map<string, BlockDef>((catalog?.blocks ?? []).map((b) => [b.type, b])),
-    [catalog],
-  );
+  const library = useMemo<Record<string, ModuleSpec>>(() => ({}), []);
+  const defs = useMemo(() => blockDefs(catalog?.blocks ?? [], library, doc.modules), [catalog, library, doc.modules]);
   const current = useMemo(() => specFromDoc(doc), [doc]);
   const spec = current.spec;
   const { layout: _layout, ...withoutLayout } = spec;
@@ -113,60 +115,20 @@ export function App() {
     onError: (e) => say(`Code generation failed: ${e.message}`),
   });
 
-  const placed = useMemo(
-    () => placeProblems(analysis?.errors ?? [], validated?.nodeIds ?? []),
-    [analysis, validated],
-  );
-  const warnings = useMemo(() => lint(doc, analysis), [doc, analysis]);
-
   const change = useCallback((next: Doc, key?: string) => {
     setHistory((h) => H.record(h, next, key ?? null));
-  }, []);
-
-  /** The layout moved blocks: part of the same undo step as the edit that caused it. */
-  const arranged = useCallback((positions: Map<string, XY>) => {
-    setHistory((h) => {
-      const placedDoc = placeBlocks(h.present, positions);
-      return placedDoc === h.present ? h : H.replace(h, placedDoc);
-    });
   }, []);
 
   const select = useCallback((change: SelectionChange) => {
     if (change.nodes) setSelection(change.nodes);
     if (change.wires) setWireSelection(change.wires);
   }, []);
-  // One block selected: its panel shows (unless the code is being read).
-  useEffect(() => {
-    const blocks = [...selection].filter((id) => id !== INPUT);
-    if (blocks.length === 1) setTab((t) => (t === "code" ? t : "block"));
-  }, [selection]);
 
   const fit = useCallback(() => setFitRequest((n) => n + 1), []);
-
-  const load = useCallback(
-    (spec: Spec, note: string, source?: string) => {
-      const opened = openDoc(spec, source);
-      change(opened);
-      setSelection(new Set());
-      setWireSelection(new Set());
-      setTab("training");
-      say(note);
-      fit();
-      return opened;
-    },
-    [change, fit, say],
-  );
-
-  const sharing = useSharing({ doc, spec, ready: catalog !== null, setHistory, load, say });
-  const dialogOpen = helpOpen || sharing.share !== null || sharing.myModelsOpen;
-
-  // Autosave, layout included, with the stored model the draft belongs to.
-  const { draftSource } = sharing;
-  useEffect(() => {
-    const timer = window.setTimeout(() => saveDraft(spec, draftSource), 300);
-    return () => window.clearTimeout(timer);
-  }, [spec, draftSource]);
-
+  const clearSelection = useCallback(() => {
+    setSelection(new Set());
+    setWireSelection(new Set());
+  }, []);
   const selectNew = useCallback(
     (ids: string[]) => {
       setSelection(new Set(ids));
@@ -175,9 +137,58 @@ export function App() {
     },
     [reveal],
   );
+  const definitions = useDefinitions({ doc, setHistory, defs, library, selection, selectNew, clearSelection, say, fit });
+  const { graph, editing, changeGraph, leave } = definitions;
+  // The problems and warnings of the graph on the canvas: the model's, or a definition's.
+  const placed = useMemo(
+    () =>
+      editing === null
+        ? placeProblems(analysis?.errors ?? [], validated?.nodeIds ?? [])
+        : placeProblems(analysis?.errors ?? [], validated?.modules[editing]?.nodeIds ?? [], editing),
+    [analysis, validated, editing],
+  );
+  const warnings = useMemo(() => (editing === null ? lint(doc, analysis) : new Map()), [doc, analysis, editing]);
+  const infos = editing === null ? analysis?.nodes : undefined;
+  const inletFaces = useMemo(
+    () =>
+      editing === null
+        ? { [INPUT]: { title: "Input", shape: doc.input.shape, dtype: doc.input.dtype, vocab: doc.input.vocab_size, problems: placed.input } }
+        : Object.fromEntries(graph.inlets.map((i) => [i.id, { title: "input", shape: null, problems: [] }])),
+    [editing, doc.input, placed.input, graph.inlets],
+  );
+
+  // One block selected: its panel shows (unless the code is being read).
+  useEffect(() => {
+    const blocks = [...selection].filter((id) => !isInlet(graph, id));
+    if (blocks.length === 1) setTab((t) => (t === "code" ? t : "block"));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [selection]);
+
+  const load = useCallback(
+    (spec: Spec, note: string, source?: string) => {
+      const opened = openDoc(spec, source);
+      change(opened);
+      leave(0);
+      setTab("training");
+      say(note);
+      return opened;
+    },
+    [change, leave, say],
+  );
+
+  const sharing = useSharing({ doc, spec, ready: catalog !== null, setHistory, load, say });
+  const dialogOpen = helpOpen || sharing.share !== null || sharing.myModelsOpen || definitions.groupRequest !== null;
+
+  // Autosave, layout included, with the stored model the draft belongs to.
+  const { draftSource } = sharing;
+  useEffect(() => {
+    const timer = window.setTimeout(() => saveDraft(spec, draftSource), 300);
+    return () => window.clearTimeout(timer);
+  }, [spec, draftSource]);
+
   const { addBlock, dropBlock, deleteSelection, copy, paste } = useEditing({
-    doc,
-    change,
+    doc: graph,
+    change: changeGraph,
     selection,
     wireSelection,
     setSelection,
@@ -230,7 +241,10 @@ export function App() {
     { keys: ["mod+shift+z", "mod+y"], what: "redo", run: redo },
     { keys: ["mod+c"], what: "copy blocks", run: copy },
     { keys: ["mod+v"], what: "paste blocks", run: paste },
-    { keys: ["mod+a"], what: "select every block", run: () => setSelection(new Set(doc.blocks.map((b) => b.id))) },
+    { keys: ["mod+a"], what: "select every block", run: () => setSelection(new Set(graph.blocks.map((b) => b.id))) },
+    { keys: ["mod+g"], what: "group the selected blocks as a reusable block", run: definitions.startGroup },
+    { keys: ["Double-click"], what: "edit a reusable block's definition (every use changes)" },
+    { keys: ["escape"], what: "back out of the definition being edited", run: () => editing !== null && definitions.leave(definitions.scope.length - 1) },
     { keys: ["shift+l"], what: "lay the model out again", run: relayout },
     { keys: ["shift+d"], what: "switch the layout between top-down and left-right", run: () => setDirection(prefs.direction === "DOWN" ? "RIGHT" : "DOWN") },
     { keys: ["shift+f"], what: "fit the view (at a readable zoom; scroll for the rest)", run: fit },
@@ -261,7 +275,9 @@ export function App() {
   if (loadError) return <p className="fatal">{loadError}</p>;
   if (!catalog) return <p className="loading">Loading the block catalog…</p>;
 
-  const selectedBlocks = doc.blocks.filter((b) => selection.has(b.id));
+  const selectedBlocks = graph.blocks.filter((b) => selection.has(b.id));
+  const editedDefinition = editing !== null ? doc.modules[editing] : null;
+  const names = editedDefinition ? Object.fromEntries(Object.entries(editedDefinition.params).map(([n, p]) => [n, p.kind])) : undefined;
   const single = selectedBlocks.length === 1 ? selectedBlocks[0] : null;
   const problemCount = analysis?.errors.length ?? 0;
   const otherProblems = [...placed.model, ...[...placed.wires.values()].flat()];
@@ -310,28 +326,38 @@ export function App() {
         }}
       />
       {prefs.palette ? (
-        <Palette catalog={catalog} onAdd={addBlock} onClose={() => toggle("palette")} />
+        <Palette
+          catalog={catalog}
+          defs={defs}
+          uses={usesOf(doc)}
+          recursive={definitions.recursive}
+          onAdd={(type) => (definitions.recursive(type) ? say(`${editing} cannot use ${type}: a block never contains itself.`) : addBlock(type))}
+          onClose={() => toggle("palette")}
+        />
       ) : (
         <button type="button" className="panel-opener palette-opener" onClick={() => toggle("palette")} aria-label="Show the block palette">
           Blocks ›
         </button>
       )}
-      <main className={`workspace${prefs.minimap ? " with-minimap" : ""}`} aria-label="Canvas">
-        {empty && <Welcome examples={examples} onExample={openExample} />}
+      <main className={`workspace${prefs.minimap ? " with-minimap" : ""}${editing !== null ? " editing" : ""}`} aria-label="Canvas">
+        {empty && editing === null && <Welcome examples={examples} onExample={openExample} />}
+        {editing !== null && <Breadcrumb scope={definitions.scope} modelName={doc.name} onLeave={definitions.leave} />}
         <Canvas
-          doc={doc}
+          doc={graph}
           defs={defs}
-          analysis={analysis}
+          infos={infos}
+          inlets={inletFaces}
           placed={placed}
           warnings={warnings}
-          edgeWires={validated?.edgeWires ?? []}
+          edgeWires={(editing === null ? validated?.edgeWires : validated?.modules[editing]?.edgeWires) ?? []}
           selection={selection}
           wireSelection={wireSelection}
           direction={prefs.direction}
           onSelect={select}
-          onOpenBlock={(id) => id !== INPUT && setTab((t) => (t === "code" ? t : "block"))}
-          onChange={change}
-          onArranged={arranged}
+          onOpenBlock={(id) => setTab((t) => (t === "code" ? t : id === INPUT && editing === null ? "training" : "block"))}
+          onEnterBlock={definitions.enter}
+          onChange={changeGraph}
+          onArranged={definitions.arranged}
           relayoutRequest={relayoutRequest}
           fitRequest={fitRequest}
           revealRequest={revealRequest}
@@ -368,38 +394,62 @@ export function App() {
                 key={single.id}
                 block={single}
                 def={defs.get(single.type)}
-                info={analysis?.nodes[single.id]}
+                info={infos?.[single.id]}
                 problems={placed.nodes.get(single.id) ?? []}
                 warnings={warnings.get(single.id) ?? []}
-                isOutput={doc.output === single.id}
-                takenIds={new Set(doc.blocks.map((b) => b.id))}
-                onParams={(params) => change(updateBlock(doc, single.id, { params }), `params:${single.id}`)}
+                isOutput={graph.output === single.id}
+                takenIds={new Set([...graph.blocks, ...graph.inlets].map((b) => b.id))}
+                names={names}
+                onParams={(params) => changeGraph(updateBlock(graph, single.id, { params }), `params:${single.id}`)}
                 onRename={(id) => {
-                  change(renameBlock(doc, single.id, id));
+                  changeGraph(renameBlock(graph, single.id, id));
                   setSelection(new Set([id]));
                 }}
                 onLabel={(label) =>
-                  change(updateBlock(doc, single.id, { label: label || undefined }), `label:${single.id}`)
+                  changeGraph(updateBlock(graph, single.id, { label: label || undefined }), `label:${single.id}`)
                 }
-                onOutput={(on) => change({ ...doc, output: on ? single.id : null })}
+                onOutput={(on) => changeGraph({ ...graph, output: on ? single.id : null })}
                 onDelete={deleteSelection}
+                instance={defs.get(single.type)?.category === MODEL_BLOCKS ? {
+                  onRepeat: (times) => changeGraph(setRepeat(graph, single.id, times), `repeat:${single.id}`),
+                  onEdit: () => definitions.enter(single.id),
+                  onUngroup: () => definitions.unpack(single.id),
+                } : undefined}
+              />
+            ) : editedDefinition && editing !== null && selectedBlocks.length === 0 ? (
+              <DefinitionPanel
+                key={editing}
+                name={editing}
+                definition={editedDefinition}
+                uses={usesOf(doc).get(editing) ?? 0}
+                taken={new Set(defs.keys())}
+                doc={doc}
+                onRename={(to) => definitions.rename(editing, to)}
+                onChange={(next) => change(next, `definition:${editing}`)}
               />
             ) : (
-              <p className="muted panel-section">
-                {selectedBlocks.length > 1
-                  ? `${selectedBlocks.length} blocks selected.`
-                  : "Select a block to set its parameters."}
-              </p>
+              <div className="panel-section">
+                {selectedBlocks.length > 1 ? (
+                  <>
+                    <p className="muted">{selectedBlocks.length} blocks selected.</p>
+                    <button type="button" onClick={definitions.startGroup} title="Ctrl+G">
+                      Group as block…
+                    </button>
+                  </>
+                ) : (
+                  <p className="muted">Select a block to set its parameters.</p>
+                )}
+              </div>
             ))}
           {tab === "training" && (
             <TrainingPanel
               catalog={catalog}
-              inputShape={doc.inputShape}
+              input={doc.input}
               inputHint={inputShapeHint(doc, defs)}
               training={doc.training}
               problems={placed.training}
               inputProblems={placed.input}
-              onInputShape={(inputShape) => change({ ...doc, inputShape }, "input")}
+              onInput={(input) => change({ ...doc, input }, "input")}
               onTraining={(training) => change({ ...doc, training }, "training")}
               say={say}
             />
@@ -414,6 +464,13 @@ export function App() {
       )}
       <StatusBar analysis={analysis} checking={checking} problemCount={problemCount} empty={empty} message={message} />
       <HelpDialog open={helpOpen} commands={commands} onClose={() => setHelpOpen(false)} />
+      <GroupDialog
+        request={definitions.groupRequest}
+        taken={new Set(defs.keys())}
+        doc={doc}
+        onGroup={definitions.finishGroup}
+        onClose={definitions.cancelGroup}
+      />
       <ShareDialog
         state={sharing.share}
         doc={doc}

@@ -1,8 +1,8 @@
-import { useEffect, useState } from "react";
 import type { Block } from "../lib/doc";
 import { formatCount, formatShape } from "../lib/params";
-import type { BlockDef, NodeAnalysis, Params, Problem } from "../lib/types";
-import { ParamForm } from "./ParamField";
+import type { BlockDef, NodeAnalysis, ParamDef, Params, Problem } from "../lib/types";
+import { NameField } from "./NameField";
+import { ParamField, ParamForm } from "./ParamField";
 import { ProblemList, ProblemText } from "./ProblemList";
 
 interface Props {
@@ -18,31 +18,44 @@ interface Props {
   onLabel: (label: string) => void;
   onOutput: (isOutput: boolean) => void;
   onDelete: () => void;
+  /** Inside a definition: its parameters' kinds by name, which values may reference. */
+  names?: Record<string, string>;
+  /** An instance of one of the model's definitions: its repeat, and the way into it. */
+  instance?: {
+    onRepeat: (times: number) => void;
+    onEdit: () => void;
+    onUngroup: () => void;
+  };
 }
+
+/** The repeat of an instance: "× N" on its node, N instances in sequence. */
+const REPEAT: ParamDef = {
+  name: "repeat",
+  kind: "int",
+  default: 1,
+  required: false,
+  inferred: false,
+  min: 1,
+  max: 1000,
+  exclusive_min: false,
+  choices: null,
+  length: null,
+  nullable: false,
+  data_path: false,
+  doc: "Stack this many in sequence, each with its own weights (its output must fit its input).",
+};
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** The selected block's id, label and parameters, with its shapes and problems. */
 export function BlockPanel(props: Props) {
   const { block, def, info } = props;
-  const [id, setId] = useState(block.id);
-  const [reverted, setReverted] = useState<string | null>(null);
-  useEffect(() => setId(block.id), [block.id]);
-  const idProblem =
-    id === block.id
-      ? null
-      : !IDENTIFIER.test(id)
-        ? "letters, digits and _, not starting with a digit"
-        : props.takenIds.has(id) || id === "input"
-          ? "another block has this id"
-          : null;
-  const commitId = () => {
-    if (id !== block.id && !idProblem) props.onRename(id);
-    else {
-      if (idProblem) setReverted(`“${id}” was not used (${idProblem}); the id stays ${block.id}.`);
-      setId(block.id);
-    }
-  };
+  const idProblem = (draft: string) =>
+    !IDENTIFIER.test(draft)
+      ? "letters, digits and _, not starting with a digit"
+      : props.takenIds.has(draft) || draft === "input"
+        ? "another block has this id"
+        : null;
   return (
     <section className="panel-section" aria-label={`${block.type} ${block.id}`}>
       <h2>
@@ -59,33 +72,14 @@ export function BlockPanel(props: Props) {
           ))}
         </div>
       )}
-      <div className="param">
-        <label htmlFor="block-id" className="param-name">
-          id
-        </label>
-        <input
-          id="block-id"
-          value={id}
-          aria-invalid={idProblem !== null}
-          onChange={(e) => {
-            setId(e.target.value);
-            setReverted(null);
-          }}
-          onBlur={commitId}
-          onKeyDown={(e) => e.key === "Enter" && commitId()}
-        />
-        {idProblem && (
-          <small className="param-error" role="alert">
-            {idProblem}
-          </small>
-        )}
-        {reverted && (
-          <small className="param-reverted" role="status">
-            {reverted}
-          </small>
-        )}
-        <small className="param-doc">The attribute name in the generated model.</small>
-      </div>
+      <NameField
+        id="block-id"
+        label="id"
+        value={block.id}
+        check={idProblem}
+        onCommit={props.onRename}
+        doc="The attribute name in the generated model."
+      />
       <div className="param">
         <label htmlFor="block-label" className="param-name">
           label
@@ -108,15 +102,37 @@ export function BlockPanel(props: Props) {
         <dt>parameters</dt>
         <dd>{formatCount(info?.params)}</dd>
       </dl>
+      {props.instance && (
+        <>
+          {def?.max_inputs === 1 ? (
+            <ParamField def={REPEAT} idPrefix={block.id} value={block.repeat} onChange={(n) => props.instance!.onRepeat(typeof n === "number" ? n : 1)} />
+          ) : (
+            <p className="muted">A block with several inputs is used once each time (no repeat).</p>
+          )}
+          <div className="instance-actions">
+            <button type="button" onClick={props.instance.onEdit} title="Edit its definition (double-click the block)">
+              Edit definition
+            </button>
+            <button type="button" onClick={props.instance.onUngroup} title="Replace it by the blocks of its definition">
+              Ungroup
+            </button>
+          </div>
+        </>
+      )}
       <h3>Parameters</h3>
       {def ? (
-        <ParamForm
-          defs={def.params}
-          values={block.params}
-          resolved={info?.resolved_params}
-          onChange={props.onParams}
-          idPrefix={block.id}
-        />
+        def.params.length ? (
+          <ParamForm
+            defs={def.params}
+            values={block.params}
+            resolved={info?.resolved_params}
+            onChange={props.onParams}
+            idPrefix={block.id}
+            names={props.names}
+          />
+        ) : (
+          <p className="muted">None.</p>
+        )
       ) : (
         <p className="muted">Unknown block type: no parameters to show.</p>
       )}

@@ -14,18 +14,19 @@ import {
 } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { useAutoLayout } from "../hooks/useAutoLayout";
-import { INPUT, type Doc, type XY } from "../lib/doc";
-import { connect, moveBlocks, reconnect, removeWires } from "../lib/edit";
+import { positionIn, type Graph, type XY } from "../lib/doc";
+import { argumentOf, connect, moveBlocks, reconnect, removeWires } from "../lib/edit";
 import type { Sizes } from "../lib/geometry";
 import { modelOrder, type Direction } from "../lib/layout";
+import { MODEL_BLOCKS } from "../lib/modules";
 import type { Placed } from "../lib/problems";
-import { inputSlots, incomingWires, wireId } from "../lib/slots";
-import type { Analysis, BlockDef, Problem } from "../lib/types";
-import { BlockNode, InputNode, type BlockData, type InputData } from "./BlockNode";
+import { inputSlots, incomingWires, slotNames, slotOfHandle, wireId } from "../lib/slots";
+import type { BlockDef, NodeAnalysis, Problem } from "../lib/types";
+import { BlockNode, InletNode, type BlockData, type InletData, type InletFace } from "./BlockNode";
 import { BLOCK_MIME } from "./Palette";
 import { RoutedEdge, type WireEdge } from "./RoutedEdge";
 
-const nodeTypes = { block: BlockNode, modelInput: InputNode };
+const nodeTypes = { block: BlockNode, inlet: InletNode };
 const edgeTypes = { wire: RoutedEdge };
 /** How far from a handle a dropped wire still snaps to it, in screen pixels. */
 const CONNECTION_RADIUS = 36;
@@ -34,13 +35,16 @@ export const READABLE_ZOOM = 0.7;
 const FIT_PADDING = 40;
 
 interface Props {
-  doc: Doc;
+  /** The graph shown: the model's, or the definition being edited. */
+  doc: Graph;
   defs: Map<string, BlockDef>;
-  analysis: Analysis | null;
+  /** The analysis of each block (shapes, counts, resolved parameters), by id. */
+  infos: Record<string, NodeAnalysis> | undefined;
+  inlets: Record<string, InletFace>;
   placed: Placed;
   /** Warnings of the editor's own checks, by block id. */
   warnings: Map<string, Problem[]>;
-  edgeWires: Doc["wires"];
+  edgeWires: Graph["wires"];
   selection: Set<string>;
   wireSelection: Set<string>;
   direction: Direction;
@@ -48,7 +52,9 @@ interface Props {
   onSelect: (change: SelectionChange) => void;
   /** A block was clicked (selected or not): show its panel. */
   onOpenBlock: (id: string) => void;
-  onChange: (doc: Doc, key?: string) => void;
+  /** A block was double-clicked (an instance opens its definition). */
+  onEnterBlock: (id: string) => void;
+  onChange: (doc: Graph, key?: string) => void;
   onArranged: (positions: Map<string, XY>) => void;
   /** Bumped to ask for a fresh layout (the Auto-layout command) and for fitting the view. */
   relayoutRequest: number;
@@ -100,7 +106,7 @@ function pointOf(event: MouseEvent | TouchEvent): { x: number; y: number } {
  * through `onChange`.
  */
 export function Canvas(props: Props) {
-  const { doc, defs, analysis, placed, warnings, selection, wireSelection, onChange, onSelect, direction } = props;
+  const { doc, defs, infos, inlets, placed, warnings, selection, wireSelection, onChange, onSelect, direction } = props;
   const flow = useReactFlow();
   const updateNodeInternals = useUpdateNodeInternals();
   const [nodes, setNodes] = useState<Node[]>([]);
@@ -122,33 +128,34 @@ export function Canvas(props: Props) {
         next.set(id, { key, node });
         return node;
       };
-      const inputProblems = placed.input;
-      const input = reuse(
-        INPUT,
-        JSON.stringify([doc.inputPosition, doc.inputShape, inputProblems, direction, selection.has(INPUT)]),
-        doc.inputPosition,
-        (): Node<InputData> => ({
-          id: INPUT,
-          type: "modelInput",
-          position: doc.inputPosition,
-          data: { shape: doc.inputShape, problems: inputProblems, direction },
-          selected: selection.has(INPUT),
+      const sources = doc.inlets.map((inlet) => {
+        const face: InletFace = inlets[inlet.id] ?? { title: "input", shape: null, problems: [] };
+        const data: InletData = { ...face, name: inlet.id, direction };
+        const selected = selection.has(inlet.id);
+        return reuse(inlet.id, JSON.stringify([data, selected]), inlet.position, (): Node<InletData> => ({
+          id: inlet.id,
+          type: "inlet",
+          position: inlet.position,
+          data,
+          selected,
           deletable: false,
-          ariaLabel: `Input ${doc.inputShape.join("×")}`,
-        }),
-      );
+          ariaLabel: `${face.title} ${inlet.id}${face.shape ? ` ${face.shape.join("×")}` : ""}`,
+        }));
+      });
       const blocks = doc.blocks.map((block) => {
+        const def = defs.get(block.type);
         const data: BlockData = {
           block,
-          def: defs.get(block.type),
-          info: analysis?.nodes[block.id],
+          def,
+          info: infos?.[block.id],
           problems: placed.nodes.get(block.id) ?? [],
           warnings: warnings.get(block.id) ?? [],
           isOutput: doc.output === block.id,
           direction,
+          instance: def?.category === MODEL_BLOCKS,
         };
         const selected = selection.has(block.id);
-        const key = JSON.stringify([block, data.def?.type, data.info, data.problems, data.warnings, data.isOutput, direction, selected]);
+        const key = JSON.stringify([block, def, data.info, data.problems, data.warnings, data.isOutput, direction, selected]);
         return reuse(block.id, key, block.position, (): Node<BlockData> => ({
           id: block.id,
           type: "block",
@@ -159,15 +166,18 @@ export function Canvas(props: Props) {
         }));
       });
       built.current = next;
-      return [input, ...blocks];
+      return [...sources, ...blocks];
     });
-  }, [doc, defs, analysis, placed, warnings, selection, direction, resync]);
+  }, [doc, defs, infos, inlets, placed, warnings, selection, direction, resync]);
 
+  const nodeIds = [...doc.inlets, ...doc.blocks].map((b) => b.id);
+  const handleKey = doc.blocks.map((b) => `${b.id}:${slotNames(defs.get(b.type)).join()}`).join();
   useEffect(() => {
-    updateNodeInternals([INPUT, ...doc.blocks.map((b) => b.id)]);
-    // Handles move to other sides when the direction changes.
+    updateNodeInternals(nodeIds);
+    // Handles move to other sides when the direction changes, and blocks change handles
+    // when their type's inputs change (a definition's inputs).
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [direction, updateNodeInternals]);
+  }, [direction, handleKey, updateNodeInternals]);
 
   /** Measured sizes, once every node of the document has been measured. */
   const sizes = useMemo((): Sizes | null => {
@@ -177,9 +187,9 @@ export function Canvas(props: Props) {
         measured.set(node.id, { width: node.measured.width, height: node.measured.height });
       }
     }
-    const all = [INPUT, ...doc.blocks.map((b) => b.id)].every((id) => measured.has(id));
+    const all = [...doc.inlets, ...doc.blocks].every((b) => measured.has(b.id));
     return all ? measured : null;
-  }, [nodes, doc.blocks]);
+  }, [nodes, doc.blocks, doc.inlets]);
 
   // A new layout keeps the block being worked on where it is on screen: the view follows it.
   const latest = useRef({ doc, selection });
@@ -188,8 +198,8 @@ export function Canvas(props: Props) {
   const arranged = useCallback(
     (positions: Map<string, XY>) => {
       const { doc: before, selection: chosen } = latest.current;
-      const place = (id: string) => (id === INPUT ? before.inputPosition : before.blocks.find((b) => b.id === id)?.position);
-      const anchor = [...chosen, INPUT].find((id) => positions.has(id) && place(id) !== undefined);
+      const place = (id: string) => positionIn(before, id);
+      const anchor = [...chosen, ...before.inlets.map((i) => i.id)].find((id) => positions.has(id) && place(id) !== undefined);
       const from = anchor !== undefined ? place(anchor) : undefined;
       const to = anchor !== undefined ? positions.get(anchor) : undefined;
       if (from && to && (from.x !== to.x || from.y !== to.y)) {
@@ -364,21 +374,38 @@ export function Canvas(props: Props) {
     [onSelect],
   );
 
-  const wire = useCallback(
-    (source: string, target: string) => {
-      const def = defs.get(doc.blocks.find((b) => b.id === target)?.type ?? "");
-      const next = connect(doc, source, target, def ? def.max_inputs : 1);
-      if (next === doc) props.say(`No wire from ${source} to ${target}: it would repeat a wire or close a loop.`);
-      else onChange(next);
+  const defOf = useCallback((id: string) => defs.get(doc.blocks.find((b) => b.id === id)?.type ?? ""), [defs, doc]);
+
+  /** Say where a wire to a labelled input went when it is not the input asked for. */
+  const sayArgument = useCallback(
+    (next: Graph, source: string, target: string, slot: number | undefined) => {
+      const names = slotNames(defOf(target));
+      const k = argumentOf(next, source, target);
+      if (slot !== undefined && k >= 0 && k !== slot && names[k]) {
+        props.say(`Wired as the ${names[k]} of ${target}: its inputs are taken in order (${names.join(", ")}).`);
+      }
     },
-    [doc, defs, onChange, props],
+    [defOf, props],
+  );
+
+  const wire = useCallback(
+    (source: string, target: string, slot?: number) => {
+      const def = defOf(target);
+      const next = connect(doc, source, target, def ? def.max_inputs : 1, slot);
+      if (next === doc) props.say(`No wire from ${source} to ${target}: it would repeat a wire or close a loop.`);
+      else {
+        onChange(next);
+        sayArgument(next, source, target, slot);
+      }
+    },
+    [doc, defOf, onChange, props, sayArgument],
   );
 
   const onConnect = useCallback(
     (c: Connection) => {
-      if (c.source && c.target) wire(c.source, c.target);
+      if (c.source && c.target) wire(c.source, c.target, slotOfHandle(defOf(c.target), c.targetHandle));
     },
-    [wire],
+    [wire, defOf],
   );
 
   /** A wire dropped on a block (not on its handle) connects to it all the same. */
@@ -395,20 +422,23 @@ export function Canvas(props: Props) {
   );
 
   const rewire = useCallback(
-    (old: WireEdge, source: string, target: string) => {
-      const def = defs.get(doc.blocks.find((b) => b.id === target)?.type ?? "");
-      const next = reconnect(doc, { source: old.source, target: old.target }, { source, target }, def ? def.max_inputs : 1);
+    (old: WireEdge, source: string, target: string, slot?: number) => {
+      const def = defOf(target);
+      const next = reconnect(doc, { source: old.source, target: old.target }, { source, target }, def ? def.max_inputs : 1, slot);
       if (next === doc) props.say("That wire cannot go there: it would repeat a wire or close a loop.");
-      else onChange(next);
+      else {
+        onChange(next);
+        sayArgument(next, source, target, slot);
+      }
     },
-    [doc, defs, onChange, props],
+    [doc, defOf, onChange, props, sayArgument],
   );
 
   const onReconnect = useCallback(
     (old: WireEdge, c: Connection) => {
-      if (c.source && c.target) rewire(old, c.source, c.target);
+      if (c.source && c.target) rewire(old, c.source, c.target, slotOfHandle(defOf(c.target), c.targetHandle));
     },
-    [rewire],
+    [rewire, defOf],
   );
 
   /** A wire's end let go on a block (not on a handle) moves there all the same. */
@@ -461,6 +491,8 @@ export function Canvas(props: Props) {
         edgeTypes={edgeTypes}
         onNodesChange={onNodesChange}
         onNodeClick={(_, clicked) => props.onOpenBlock(clicked.id)}
+        onNodeDoubleClick={(_, clicked) => props.onEnterBlock(clicked.id)}
+        zoomOnDoubleClick={false}
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
         onConnectEnd={onConnectEnd}

@@ -39,8 +39,12 @@ export function HelpDialog({ open, commands, onClose }: Props) {
         block's round output handle and let go on another block to wire a branch; drag a
         wire's end to another block to move it; click a wire to select it, then × or Delete
         removes it. Add and Concat take several inputs, numbered on their wires in argument
-        order. The canvas lays itself out after every edit; drag a block beside its sibling
-        to swap their places. The mouse wheel scrolls, Ctrl+wheel zooms.
+        order; attention's query, key and value (and the decoder's target and memory) are
+        labelled handles: the wire on a handle is that argument. Select blocks and press
+        Ctrl+G to group them as a reusable block; double-click it to edit its definition
+        (every use changes), Esc to come back out. The canvas lays itself out after every
+        edit; drag a block beside its sibling to swap their places. The mouse wheel scrolls,
+        Ctrl+wheel zooms.
       </p>
       <button type="button" onClick={onClose} autoFocus>
         Close

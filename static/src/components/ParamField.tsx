@@ -1,5 +1,6 @@
 import { useEffect, useId, useState } from "react";
-import { formatValue, parseValue } from "../lib/params";
+import { isExpr } from "../lib/expr";
+import { NONE, fieldText, formatValue, parseValue } from "../lib/params";
 import type { ParamDef } from "../lib/types";
 
 interface Props {
@@ -9,34 +10,40 @@ interface Props {
   /** Shown read-only instead of an input (an inferred parameter's resolved value). */
   readOnlyValue?: unknown;
   idPrefix?: string;
+  /** Inside a definition: its parameters' kinds by name; the value may reference them (`planes * 4`). */
+  names?: Record<string, string>;
 }
 
 function placeholder(def: ParamDef): string {
   if (def.required) return "required";
-  if (def.default === null || def.default === undefined) return def.nullable ? "none" : "";
-  return `default ${formatValue(def.default)}`;
+  if (def.default === null || def.default === undefined) return def.nullable ? NONE : "";
+  return `default ${formatValue(def.default)}${def.nullable ? ` (or ${NONE})` : ""}`;
 }
 
+/** A select's option value for a literal choice, and for a reference to a parameter. */
+const REF = "=";
+const optionOf = (value: unknown) => (isExpr(value) ? `${REF}${value.expr}` : value === undefined || value === null ? "" : String(value));
+
 /** One parameter's input, chosen by its kind in the catalog, with its doc as help text. */
-export function ParamField({ def, value, onChange, readOnlyValue, idPrefix = "p" }: Props) {
+export function ParamField({ def, value, onChange, readOnlyValue, idPrefix = "p", names = {} }: Props) {
   const id = `${idPrefix}-${useId()}-${def.name}`;
   const help = `${id}-help`;
-  const [text, setText] = useState(formatValue(value));
+  const [text, setText] = useState(fieldText(def, value));
   const [error, setError] = useState<string | null>(null);
   const [focused, setFocused] = useState(false);
   const [reverted, setReverted] = useState<string | null>(null);
 
   useEffect(() => {
     if (!focused) {
-      setText(formatValue(value));
+      setText(fieldText(def, value));
       setError(null);
     }
-  }, [value, focused]);
+  }, [def, value, focused]);
 
   /** Leaving the field with an invalid text puts the last good value back, and says so. */
   const leave = () => {
     if (error !== null) {
-      const kept = formatValue(value);
+      const kept = fieldText(def, value);
       setReverted(`“${text.trim()}” is not valid here (${error}), so ${def.name} stays ${kept === "" ? "at its default" : kept}.`);
     }
     setFocused(false);
@@ -66,6 +73,46 @@ export function ParamField({ def, value, onChange, readOnlyValue, idPrefix = "p"
     );
   }
 
+  // A choice, or a switch that may be null or reference a definition's parameter: a select.
+  const sameKind = Object.keys(names).filter((n) => names[n] === def.kind);
+  const references = isExpr(value) || sameKind.length > 0;
+  if (def.kind === "choice" || (def.kind === "bool" && (def.nullable || references))) {
+    const options: unknown[] = def.kind === "bool" ? [true, false] : (def.choices ?? []);
+    const current = value === undefined ? def.default : value;
+    return (
+      <div className="param" data-param={def.name}>
+        {label}
+        <select
+          id={id}
+          aria-describedby={help}
+          value={optionOf(current)}
+          onChange={(e) => {
+            const picked = e.target.value;
+            if (picked.startsWith(REF)) onChange({ expr: picked.slice(REF.length) });
+            else {
+              const choice = picked === "" ? null : options.find((c) => String(c) === picked);
+              onChange(choice === def.default ? undefined : choice);
+            }
+          }}
+        >
+          {(def.nullable || current === null || current === undefined) && <option value="">{NONE}</option>}
+          {options.map((c) => (
+            <option key={String(c)} value={String(c)}>
+              {String(c)}
+            </option>
+          ))}
+          {sameKind.map((n) => (
+            <option key={n} value={`${REF}${n}`}>
+              = {n}
+            </option>
+          ))}
+          {isExpr(current) && !sameKind.includes(current.expr) && <option value={optionOf(current)}>= {current.expr}</option>}
+        </select>
+        {doc}
+      </div>
+    );
+  }
+
   if (def.kind === "bool") {
     const checked = value === undefined ? Boolean(def.default) : Boolean(value);
     return (
@@ -85,34 +132,8 @@ export function ParamField({ def, value, onChange, readOnlyValue, idPrefix = "p"
     );
   }
 
-  if (def.kind === "choice" && def.choices) {
-    const current = value === undefined ? def.default : value;
-    return (
-      <div className="param" data-param={def.name}>
-        {label}
-        <select
-          id={id}
-          aria-describedby={help}
-          value={current === null || current === undefined ? "" : String(current)}
-          onChange={(e) => {
-            const choice = def.choices!.find((c) => String(c) === e.target.value);
-            onChange(choice === def.default ? undefined : choice);
-          }}
-        >
-          {(current === null || current === undefined) && <option value="">—</option>}
-          {def.choices.map((c) => (
-            <option key={String(c)} value={String(c)}>
-              {String(c)}
-            </option>
-          ))}
-        </select>
-        {doc}
-      </div>
-    );
-  }
-
   return (
-    <div className="param" data-param={def.name}>
+    <div className={`param${isExpr(value) ? " param-expr" : ""}`} data-param={def.name}>
       {label}
       <input
         id={id}
@@ -127,7 +148,7 @@ export function ParamField({ def, value, onChange, readOnlyValue, idPrefix = "p"
         onChange={(e) => {
           setText(e.target.value);
           setReverted(null);
-          const parsed = parseValue(def, e.target.value);
+          const parsed = parseValue(def, e.target.value, Object.keys(names));
           if (parsed.ok) {
             setError(null);
             onChange(parsed.value);
@@ -157,10 +178,12 @@ interface FormProps {
   onChange: (values: Record<string, unknown>) => void;
   resolved?: Record<string, unknown>;
   idPrefix?: string;
+  /** Inside a definition: its parameters' kinds by name, which values may reference. */
+  names?: Record<string, string>;
 }
 
 /** A form for a list of params; unset values are left out (the registry default applies). */
-export function ParamForm({ defs, values, onChange, resolved = {}, idPrefix }: FormProps) {
+export function ParamForm({ defs, values, onChange, resolved = {}, idPrefix, names }: FormProps) {
   return (
     <>
       {defs.map((def) => (
@@ -168,6 +191,7 @@ export function ParamForm({ defs, values, onChange, resolved = {}, idPrefix }: F
           key={def.name}
           def={def}
           idPrefix={idPrefix}
+          names={names}
           value={values[def.name]}
           readOnlyValue={resolved[def.name]}
           onChange={(value) => {

@@ -1,17 +1,17 @@
-import { useEffect, useState } from "react";
-import type { Catalog, Component, ComponentDef, Problem, Training } from "../lib/types";
+import type { Catalog, Component, ComponentDef, InputSpec, Problem, Training } from "../lib/types";
+import { InputFields } from "./InputFields";
 import { ParamForm } from "./ParamField";
 import { ProblemList } from "./ProblemList";
 
 interface Props {
   catalog: Catalog;
-  inputShape: number[];
+  input: InputSpec;
   /** The input shape's help, fitted to the first layer. */
   inputHint: string;
   training: Training | null;
   problems: Problem[];
   inputProblems: Problem[];
-  onInputShape: (shape: number[]) => void;
+  onInput: (input: InputSpec) => void;
   onTraining: (training: Training | null) => void;
   say: (text: string) => void;
 }
@@ -58,63 +58,7 @@ function ComponentPicker({ label, name, defs, value, noneLabel, onChange, childr
   );
 }
 
-interface ShapeProps {
-  shape: number[];
-  hint: string;
-  onChange: (s: number[]) => void;
-}
-
-function ShapeInput({ shape, hint, onChange }: ShapeProps) {
-  const [text, setText] = useState(shape.join(", "));
-  const [error, setError] = useState<string | null>(null);
-  const [reverted, setReverted] = useState<string | null>(null);
-  useEffect(() => setText(shape.join(", ")), [shape]);
-  return (
-    <div className="param">
-      <label htmlFor="input-shape" className="param-name">
-        input shape
-      </label>
-      <input
-        id="input-shape"
-        value={text}
-        aria-invalid={error !== null}
-        aria-describedby="input-shape-help"
-        onBlur={() => {
-          if (error === null) return;
-          setReverted(`“${text.trim()}” is not a shape (${error}), so the input stays ${shape.join(", ")}.`);
-          setText(shape.join(", "));
-          setError(null);
-        }}
-        onChange={(e) => {
-          setText(e.target.value);
-          setReverted(null);
-          const parts = e.target.value.split(/[,\sx×]+/).filter(Boolean).map(Number);
-          if (parts.length && parts.every((n) => Number.isInteger(n) && n > 0)) {
-            setError(null);
-            onChange(parts);
-          } else {
-            setError("positive whole numbers, e.g. 3, 32, 32");
-          }
-        }}
-      />
-      {error && (
-        <small className="param-error" role="alert">
-          {error}
-        </small>
-      )}
-      {reverted && (
-        <small className="param-reverted" role="status">
-          {reverted}
-        </small>
-      )}
-      <small id="input-shape-help" className="param-doc">
-        {hint}
-      </small>
-    </div>
-  );
-}
-
-/** Input shape, dataset, loss, optimizer, scheduler, init and the training options. */
+/** Input (shape, dtype, vocabulary), dataset, loss, optimizer, scheduler, init and the training options. */
 export function TrainingPanel(props: Props) {
   const { catalog, training } = props;
   const t = training ?? {};
@@ -145,7 +89,7 @@ export function TrainingPanel(props: Props) {
     <section className="panel-section training" aria-label="Training">
       <h2>Model and training</h2>
       <ProblemList problems={props.inputProblems} />
-      <ShapeInput shape={props.inputShape} hint={props.inputHint} onChange={props.onInputShape} />
+      <InputFields input={props.input} hint={props.inputHint} onChange={props.onInput} />
       <ProblemList problems={props.problems} title="Training problems" />
       {training === null ? (
         <>

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "react";
-import type { Doc, XY } from "../lib/doc";
+import type { Graph, XY } from "../lib/doc";
 import { layoutEngine } from "../lib/elk";
 import type { Sizes } from "../lib/geometry";
 import { arrange, layoutKey, type Arrangement, type Direction } from "../lib/layout";
@@ -9,7 +9,7 @@ import type { BlockDef } from "../lib/types";
 export const LAYOUT_MEASURE = "torchcanvas:layout";
 
 interface Options {
-  doc: Doc;
+  doc: Graph;
   /** Measured sizes of every node, or null while some node is not measured yet. */
   sizes: Sizes | null;
   direction: Direction;
@@ -21,12 +21,12 @@ interface Options {
   onError: (message: string) => void;
 }
 
-function samePlaces(doc: Doc, positions: Map<string, XY>): boolean {
+function samePlaces(doc: Graph, positions: Map<string, XY>): boolean {
   const at = (id: string, p: XY) => {
     const q = positions.get(id);
     return q !== undefined && q.x === p.x && q.y === p.y;
   };
-  return at("input", doc.inputPosition) && doc.blocks.every((b) => at(b.id, b.position));
+  return [...doc.inlets, ...doc.blocks].every((b) => at(b.id, b.position));
 }
 
 /**
@@ -69,7 +69,7 @@ export function useAutoLayout({ doc, sizes, direction, defs, paused, onArranged,
       });
     // `doc` changes with every edit; the key says when the layout must run again.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [key, paused, force, doc.blocks, doc.inputPosition]);
+  }, [key, paused, force, doc.blocks, doc.inlets]);
 
   const settled =
     !busy &&

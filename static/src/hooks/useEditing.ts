@@ -1,5 +1,5 @@
 import { useCallback, useRef, type Dispatch, type SetStateAction } from "react";
-import { INPUT, type Doc, type XY } from "../lib/doc";
+import { isInlet, type Graph, type XY } from "../lib/doc";
 import { dropTarget } from "../lib/drop";
 import {
   addFree,
@@ -18,8 +18,9 @@ import { NODE_WIDTH, type Direction } from "../lib/layout";
 import { wireId } from "../lib/slots";
 
 interface Options {
-  doc: Doc;
-  change: (doc: Doc, key?: string) => void;
+  /** The graph being edited: the model's, or a definition's. */
+  doc: Graph;
+  change: (doc: Graph, key?: string) => void;
   selection: Set<string>;
   wireSelection: Set<string>;
   setSelection: Dispatch<SetStateAction<Set<string>>>;
@@ -65,7 +66,7 @@ export function useEditing({ doc, change, selection, wireSelection, setSelection
   const deleteSelection = useCallback(() => {
     if (!selection.size && !wireSelection.size) return;
     const wires = doc.wires.filter((w) => wireSelection.has(wireId(w)));
-    change(removeBlocks(removeWires(doc, wires), [...selection].filter((id) => id !== INPUT)));
+    change(removeBlocks(removeWires(doc, wires), [...selection].filter((id) => !isInlet(doc, id))));
     setSelection(new Set());
     setWireSelection(new Set());
   }, [change, doc, selection, wireSelection, setSelection, setWireSelection]);

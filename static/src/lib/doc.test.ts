@@ -105,3 +105,65 @@ describe("spec <-> document", () => {
     expect("training" in spec).toBe(false);
   });
 });
+
+describe("typed input and reusable blocks in the spec", () => {
+  it("keeps dtype and vocabulary of token ids, and drops them for features", () => {
+    const tokens: Spec = { ...chain, input: { shape: [64], dtype: "int64", vocab_size: 256 } };
+    const { spec } = specFromDoc(docFromSpec(tokens).doc);
+    expect(spec.input).toEqual({ shape: [64], dtype: "int64", vocab_size: 256 });
+    const features: Spec = { ...chain, input: { shape: [4], dtype: "float32", vocab_size: null } };
+    expect(specFromDoc(docFromSpec(features).doc).spec.input).toEqual({ shape: [4] });
+  });
+
+  const blocks: Spec = {
+    format: "torchcanvas.model",
+    version: 1,
+    name: "Blocks",
+    input: { shape: [8] },
+    modules: {
+      Residual: {
+        params: { width: { kind: "int", default: 8, min: 1 } },
+        inputs: ["x"],
+        nodes: [
+          { id: "fc", type: "Linear", params: { out_features: { expr: "width" } } },
+          { id: "add", type: "Add" },
+        ],
+        edges: [
+          { source: "x", target: "fc" },
+          { source: "fc", target: "add" },
+          { source: "x", target: "add" },
+        ],
+        output: "add",
+      },
+      Pair: {
+        params: {},
+        inputs: ["x"],
+        nodes: [{ id: "one", type: "Residual" }, { id: "two", type: "Residual", params: { width: 8 } }],
+        output: "two",
+      },
+    },
+    nodes: [
+      { id: "first", type: "Pair" },
+      { id: "rest", type: "Residual", params: { width: 8 }, repeat: 3 },
+    ],
+  };
+
+  it("round-trips definitions, their inputs and edges, instances and repeats", () => {
+    const { doc } = docFromSpec(blocks);
+    expect(Object.keys(doc.modules)).toEqual(["Residual", "Pair"]);
+    expect(doc.modules.Residual.inlets.map((i) => i.id)).toEqual(["x"]);
+    expect(doc.modules.Pair.wires).toEqual([
+      { source: "x", target: "one" },
+      { source: "one", target: "two" },
+    ]);
+    expect(doc.blocks[1].repeat).toBe(3);
+    const { spec, modules } = specFromDoc(doc);
+    expect(spec.modules).toMatchObject(blocks.modules!);
+    expect(Object.keys(spec.modules!.Residual.layout!)).toEqual(["fc", "add"]); // inner positions kept
+    expect(specFromDoc(docFromSpec(spec).doc).spec).toEqual(spec);
+    expect(spec.nodes).toEqual(blocks.nodes);
+    expect(modules.Residual.nodeIds).toEqual(["fc", "add"]);
+    expect(modules.Residual.edgeWires).toHaveLength(3);
+    expect(modules.Pair.edgeWires).toEqual([]); // a chain: no edges written
+  });
+});

@@ -1,5 +1,5 @@
 /** Where a block dropped at a canvas point goes: after a block, onto a wire, or free. */
-import { INPUT, type Doc, type XY } from "./doc";
+import { positionIn, type Graph, type XY } from "./doc";
 import { distanceToPolyline, type Sizes } from "./geometry";
 import { NODE_HEIGHT, NODE_WIDTH, type Direction } from "./layout";
 import { wireId } from "./slots";
@@ -14,9 +14,8 @@ export const STACK_REACH = 70;
 /** How close to a wire a drop must be to insert into it. */
 export const WIRE_REACH = 16;
 
-function box(doc: Doc, id: string, sizes: Sizes) {
-  const position =
-    id === INPUT ? doc.inputPosition : doc.blocks.find((b) => b.id === id)?.position;
+function box(doc: Graph, id: string, sizes: Sizes) {
+  const position = positionIn(doc, id);
   const size = sizes.get(id) ?? { width: NODE_WIDTH, height: NODE_HEIGHT };
   return position ? { ...position, ...size } : null;
 }
@@ -26,14 +25,14 @@ function box(doc: Doc, id: string, sizes: Sizes) {
  * as drawn (by wire id); a wire without one counts as a straight line between its blocks.
  */
 export function dropTarget(
-  doc: Doc,
+  doc: Graph,
   point: XY,
   sizes: Sizes = new Map(),
   routes: Map<string, XY[]> = new Map(),
   direction: Direction = "DOWN",
 ): DropTarget {
   const down = direction === "DOWN";
-  for (const id of [INPUT, ...doc.blocks.map((b) => b.id)]) {
+  for (const id of [...doc.inlets, ...doc.blocks].map((b) => b.id)) {
     const b = box(doc, id, sizes);
     if (!b) continue;
     const across = down ? point.x >= b.x && point.x <= b.x + b.width : point.y >= b.y && point.y <= b.y + b.height;

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { INPUT, STEP, emptyDoc, type Doc } from "./doc";
 import {
   appendAfter,
+  argumentOf,
   connect,
   copyBlocks,
   freshId,
@@ -181,5 +182,63 @@ describe("reconnecting a wire", () => {
     expect(moved.wires).toContainEqual({ source: "a", target: "c" });
     expect(moved.wires).not.toContainEqual({ source: "b", target: "c" }); // c takes one input
     expect(reconnect(doc, { source: "a", target: "b" }, { source: "c", target: "b" }, 1)).toBe(doc);
+  });
+});
+
+describe("labelled inputs: the wire to slot k is argument k", () => {
+  /** input -> q, input -> k (two sources) and an attention block with no inputs yet. */
+  function attention(): Doc {
+    const doc = stack("q", "k");
+    return {
+      ...doc,
+      blocks: [...doc.blocks, { id: "mha", type: "MultiheadAttention", params: {}, position: { x: 0, y: 300 } }],
+      wires: [{ source: INPUT, target: "q" }, { source: INPUT, target: "k" }],
+    };
+  }
+  const args = (doc: Doc) => doc.wires.filter((w) => w.target === "mha").map((w) => w.source);
+
+  it("puts each wire at its slot, whatever the order of wiring", () => {
+    let doc = connect(attention(), "q", "mha", 3, 0);
+    doc = connect(doc, "k", "mha", 3, 1);
+    expect(args(doc)).toEqual(["q", "k"]);
+    // The key first, then the query: the query still becomes argument 0.
+    let other = connect(attention(), "k", "mha", 3, 0);
+    other = connect(other, "q", "mha", 3, 0);
+    expect(args(other)).toEqual(["q"]); // slot 0 taken again: replaced
+    other = connect(connect(attention(), "k", "mha", 3), "q", "mha", 3);
+    expect(args(other)).toEqual(["k", "q"]); // no slot: the next argument
+  });
+
+  it("a slot past the wired ones takes the next free argument", () => {
+    const doc = connect(attention(), "k", "mha", 3, 2);
+    expect(args(doc)).toEqual(["k"]);
+    expect(argumentOf(doc, "k", "mha")).toBe(0);
+  });
+
+  it("replaces the wire already on a slot, keeping the others in place", () => {
+    let doc = connect(connect(attention(), "q", "mha", 3, 0), "k", "mha", 3, 1);
+    doc = connect(doc, INPUT, "mha", 3, 1);
+    expect(args(doc)).toEqual(["q", INPUT]);
+    doc = connect(doc, "k", "mha", 3, 0);
+    expect(args(doc)).toEqual(["k", INPUT]);
+  });
+
+  it("moving a wire's end to another slot swaps it with the wire there", () => {
+    let doc = connect(connect(attention(), "q", "mha", 3, 0), "k", "mha", 3, 1);
+    doc = reconnect(doc, { source: "k", target: "mha" }, { source: "k", target: "mha" }, 3, 0);
+    expect(args(doc)).toEqual(["k", "q"]);
+    // Onto its own slot: nothing changes.
+    expect(reconnect(doc, { source: "k", target: "mha" }, { source: "k", target: "mha" }, 3, 0)).toBe(doc);
+    // A new source on a slot of the same block keeps the other wire.
+    doc = reconnect(doc, { source: "q", target: "mha" }, { source: INPUT, target: "mha" }, 3, 1);
+    expect(args(doc)).toEqual(["k", INPUT]);
+  });
+
+  it("refuses wires into a definition's inputs like into the model's", () => {
+    const graph = { inlets: [{ id: "x", position: { x: 0, y: 0 } }], blocks: stack("a").blocks, wires: [{ source: "x", target: "a" }], output: null };
+    expect(connect(graph, "a", "x", null)).toBe(graph);
+    expect(renameBlock(graph, "a", "x")).toBe(graph);
+    expect(stackTail({ ...graph, blocks: [], wires: [] })).toBe("x");
+    expect(removeBlocks({ ...graph, output: "a" }, ["a"]).output).toBeNull();
   });
 });

@@ -9,15 +9,22 @@ import type { BlockDef, Spec } from "./types";
 const elk = new ELK();
 const EXAMPLES = import.meta.glob<Spec>("../../../examples/*.json", { eager: true, import: "default" });
 /** The catalog facts the layout reads: merge blocks take several inputs. */
-const DEFS = new Map<string, BlockDef>(
-  ["Add", "Concat"].map((type) => [
+const DEFS = new Map<string, BlockDef>([
+  ...["Add", "Concat"].map((type): [string, BlockDef] => [
     type,
     {
       type, category: "Merge", colour: "#000", doc: "", min_inputs: 2, max_inputs: null,
       slots: [], accepts: ["float32"], key_params: [], params: [],
     },
   ]),
-);
+  [
+    "MultiheadAttention",
+    {
+      type: "MultiheadAttention", category: "Attention", colour: "#000", doc: "", min_inputs: 1, max_inputs: 3,
+      slots: ["query", "key", "value"], accepts: ["float32"], key_params: [], params: [],
+    },
+  ],
+]);
 
 function examples(): [string, Doc][] {
   return Object.entries(EXAMPLES).map(([path, spec]) => [path.split("/").pop()!, docFromSpec(spec).doc]);
@@ -134,5 +141,34 @@ describe("auto-layout", () => {
     const { positions } = await arrange(elk, doc, sizes, "DOWN", DEFS);
     const placed = placeBlocks(doc, positions);
     expect(placeBlocks(placed, positions)).toBe(placed);
+  });
+
+  it("ends the wires into labelled inputs at their handles, in both directions", async () => {
+    const doc: Doc = {
+      ...emptyDoc(),
+      blocks: [
+        { id: "q", type: "ReLU", params: {}, position: { x: 0, y: 0 } },
+        { id: "k", type: "ReLU", params: {}, position: { x: 0, y: 0 } },
+        { id: "mha", type: "MultiheadAttention", params: {}, position: { x: 0, y: 0 } },
+      ],
+      wires: [
+        { source: INPUT, target: "q" },
+        { source: INPUT, target: "k" },
+        { source: "k", target: "mha" }, // the query, though k stands on the right
+        { source: "q", target: "mha" },
+      ],
+    };
+    for (const direction of ["DOWN", "RIGHT"] as Direction[]) {
+      const { routes, boxes } = await check(doc, direction);
+      const box = boxes.get("mha")!;
+      const end = (source: string) => routes.get(wireId({ source, target: "mha" }))!.at(-1)!;
+      if (direction === "DOWN") {
+        expect(end("k")).toEqual({ x: Math.round(box.x + box.width / 4), y: box.y });
+        expect(end("q")).toEqual({ x: Math.round(box.x + box.width / 2), y: box.y });
+      } else {
+        expect(end("k")).toEqual({ x: box.x, y: Math.round(box.y + box.height / 4) });
+        expect(end("q")).toEqual({ x: box.x, y: Math.round(box.y + box.height / 2) });
+      }
+    }
   });
 });

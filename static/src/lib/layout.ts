@@ -9,7 +9,7 @@
  * keeps where it costs no crossings: moving a block beside its sibling swaps them.
  */
 import type { ELK, ElkExtendedEdge, ElkNode, ElkPort } from "elkjs/lib/elk-api";
-import { INPUT, topologicalOrder, type Doc, type XY } from "./doc";
+import { topologicalOrder, type Graph, type XY } from "./doc";
 import type { Sizes } from "./geometry";
 import { incomingWires, inputSlots, wireId } from "./slots";
 import type { BlockDef } from "./types";
@@ -47,7 +47,7 @@ export const LAYOUT_OPTIONS: Record<string, string> = {
 };
 
 /** The order blocks are given to ELK in: siblings as they stand across the flow. */
-export function modelOrder(doc: Doc, direction: Direction): string[] {
+export function modelOrder(doc: Graph, direction: Direction): string[] {
   return topologicalOrder(doc, direction === "DOWN" ? "x" : "y");
 }
 
@@ -55,17 +55,18 @@ const inPort = (node: string, k: number) => `${node}/in/${k}`;
 const outPort = (node: string, k: number) => `${node}/out/${k}`;
 
 /**
- * The ELK graph of a document: nodes with their sizes, a port per wire end on the sides
- * the direction asks for, and the wires.
+ * The ELK graph of a document's graph: nodes with their sizes, a port per wire end on the
+ * sides the direction asks for (labelled inputs at their handles), and the wires.
  */
 export function elkGraph(
-  doc: Doc,
+  doc: Graph,
   sizes: Sizes,
   direction: Direction,
   defs: Map<string, BlockDef>,
 ): ElkNode {
   const down = direction === "DOWN";
-  const ids = [INPUT, ...modelOrder(doc, direction)];
+  const inlets = doc.inlets.map((i) => i.id);
+  const ids = [...inlets, ...modelOrder(doc, direction)];
   const types = new Map(doc.blocks.map((b) => [b.id, b.type]));
   const into = incomingWires(doc);
   const outOf = new Map<string, number>();
@@ -76,7 +77,7 @@ export function elkGraph(
   const rank = new Map(ids.map((id, i) => [id, i]));
   const wires = [...doc.wires].sort((a, b) => (rank.get(a.target) ?? 0) - (rank.get(b.target) ?? 0));
   for (const wire of wires) {
-    if (!types.has(wire.target) || (wire.source !== INPUT && !types.has(wire.source))) continue;
+    if (!types.has(wire.target) || (!inlets.includes(wire.source) && !types.has(wire.source))) continue;
     const out = outOf.get(wire.source) ?? 0;
     const k = ins.get(wire.target) ?? 0;
     outOf.set(wire.source, out + 1);
@@ -91,9 +92,16 @@ export function elkGraph(
     const size = sizes.get(id) ?? { width: NODE_WIDTH, height: NODE_HEIGHT };
     const slots = inputSlots(defs.get(types.get(id) ?? ""), into.get(id)?.length ?? 0);
     const outs = outOf.get(id) ?? 0;
-    // Ports are numbered clockwise from the top-left corner (ELK's port.index).
+    // Labelled inputs end at their handles; other ports are numbered clockwise from the
+    // top-left corner (ELK's port.index).
+    const fixed = slots.some((s) => s.at !== undefined);
+    const at = (k: number) => {
+      const along = slots[k].at;
+      if (along === undefined) return undefined;
+      return down ? { x: along * size.width, y: 0 } : { x: 0, y: along * size.height };
+    };
     const ports: ElkPort[] = [
-      ...slots.map((_, k) => port(inPort(id, k), down ? "NORTH" : "WEST", down ? k : outs + slots.length - 1 - k)),
+      ...slots.map((_, k) => port(inPort(id, k), down ? "NORTH" : "WEST", down ? k : outs + slots.length - 1 - k, at(k))),
       ...Array.from({ length: outs }, (_, k) =>
         port(outPort(id, k), down ? "SOUTH" : "EAST", down ? slots.length + outs - 1 - k : k),
       ),
@@ -104,7 +112,7 @@ export function elkGraph(
       height: size.height,
       ports,
       layoutOptions: {
-        "elk.portConstraints": slots.length > 1 ? "FIXED_ORDER" : "FIXED_SIDE",
+        "elk.portConstraints": fixed ? "FIXED_POS" : slots.length > 1 ? "FIXED_ORDER" : "FIXED_SIDE",
         "elk.portAlignment.default": "CENTER",
       },
     };
@@ -117,11 +125,12 @@ export function elkGraph(
   };
 }
 
-function port(id: string, side: string, index: number): ElkPort {
+function port(id: string, side: string, index: number, at?: XY): ElkPort {
   return {
     id,
     width: 0,
     height: 0,
+    ...at,
     layoutOptions: { "elk.port.side": side, "elk.port.index": String(index) },
   };
 }
@@ -150,7 +159,7 @@ export function arrangementOf(laidOut: ElkNode): Arrangement {
 /** Lay the document out; the answer comes from ELK (a web worker in the browser). */
 export async function arrange(
   elk: Pick<ELK, "layout">,
-  doc: Doc,
+  doc: Graph,
   sizes: Sizes,
   direction: Direction,
   defs: Map<string, BlockDef>,
@@ -158,28 +167,24 @@ export async function arrange(
   return arrangementOf(await elk.layout(elkGraph(doc, sizes, direction, defs)));
 }
 
-/** The document with the arrangement's positions (blocks it does not place stay put). */
-export function placeBlocks(doc: Doc, positions: Map<string, XY>): Doc {
+/** The graph with the arrangement's positions (blocks it does not place stay put). */
+export function placeBlocks<G extends Graph>(doc: G, positions: Map<string, XY>): G {
   const same = (a: XY, b: XY | undefined) => b === undefined || (a.x === b.x && a.y === b.y);
-  const moved =
-    !same(doc.inputPosition, positions.get(INPUT)) ||
-    doc.blocks.some((b) => !same(b.position, positions.get(b.id)));
+  const moves = <T extends { id: string; position: XY }>(items: T[]) =>
+    items.map((item) => {
+      const p = positions.get(item.id);
+      return p && !same(item.position, p) ? { ...item, position: p } : item;
+    });
+  const moved = [...doc.inlets, ...doc.blocks].some((b) => !same(b.position, positions.get(b.id)));
   if (!moved) return doc;
-  return {
-    ...doc,
-    inputPosition: positions.get(INPUT) ?? doc.inputPosition,
-    blocks: doc.blocks.map((b) => {
-      const p = positions.get(b.id);
-      return p && !same(b.position, p) ? { ...b, position: p } : b;
-    }),
-  };
+  return { ...doc, inlets: moves(doc.inlets), blocks: moves(doc.blocks) };
 }
 
 /**
  * What the layout depends on, as text: the blocks in model order, the wires, the sizes and
  * the direction. The same key gives the same arrangement.
  */
-export function layoutKey(doc: Doc, sizes: Sizes, direction: Direction): string {
+export function layoutKey(doc: Graph, sizes: Sizes, direction: Direction): string {
   const size = (id: string) => {
     const s = sizes.get(id);
     return s ? `${Math.round(s.width)}x${Math.round(s.height)}` : "?";
@@ -187,7 +192,7 @@ export function layoutKey(doc: Doc, sizes: Sizes, direction: Direction): string 
   const order = modelOrder(doc, direction);
   return JSON.stringify([
     direction,
-    [INPUT, ...order].map((id) => `${id}:${size(id)}`),
+    [...doc.inlets.map((i) => i.id), ...order].map((id) => `${id}:${size(id)}`),
     doc.wires.map(wireId),
   ]);
 }

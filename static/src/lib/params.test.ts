@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatValue, parseValue } from "./params";
+import { fieldText, formatValue, parseValue, summary } from "./params";
 import type { ParamDef } from "./types";
 
 const def = (kind: ParamDef["kind"], extra: Partial<ParamDef> = {}): ParamDef => ({
@@ -32,5 +32,39 @@ describe("parameter text", () => {
     expect(formatValue([3, 5])).toBe("3, 5");
     expect(formatValue(undefined)).toBe("");
     expect(formatValue(0.5)).toBe("0.5");
+  });
+
+  it("reads int lists with negative entries (Reshape, Permute)", () => {
+    expect(parseValue(def("int_list"), "-1, 64")).toEqual({ ok: true, value: [-1, 64] });
+    expect(parseValue(def("int_list"), "0 2 1")).toEqual({ ok: true, value: [0, 2, 1] });
+    expect(parseValue(def("int_list"), "a, b").ok).toBe(false);
+  });
+
+  it("takes none for null where null is allowed, and shows it so", () => {
+    const momentum = def("float", { nullable: true, default: 0.1 });
+    expect(parseValue(momentum, "none")).toEqual({ ok: true, value: null });
+    expect(parseValue(momentum, "None")).toEqual({ ok: true, value: null });
+    expect(parseValue(def("float"), "none").ok).toBe(false);
+    expect(fieldText(momentum, null)).toBe("none");
+    expect(fieldText(momentum, undefined)).toBe("");
+  });
+
+  it("takes references to a definition's parameters inside it", () => {
+    const width = def("int", { min: 1 });
+    expect(parseValue(width, "planes * 4", ["planes"])).toEqual({ ok: true, value: { expr: "planes * 4" } });
+    expect(parseValue(width, "planes", ["planes"])).toEqual({ ok: true, value: { expr: "planes" } });
+    expect(parseValue(width, "64", ["planes"])).toEqual({ ok: true, value: 64 });
+    const unknown = parseValue(width, "width * 2", ["planes"]);
+    expect(unknown.ok).toBe(false);
+    expect(!unknown.ok && unknown.message).toContain("width is not a parameter");
+    expect(parseValue(width, "planes *", ["planes"]).ok).toBe(false);
+    expect(parseValue(width, "planes * 4").ok).toBe(false); // outside a definition
+    expect(formatValue({ expr: "planes * 4" })).toBe("planes * 4");
+  });
+
+  it("summarises switches by name when on", () => {
+    expect(summary(["num_heads", "causal"], { num_heads: 4, causal: true })).toBe("num_heads=4  causal");
+    expect(summary(["num_heads", "causal"], { num_heads: 4, causal: false })).toBe("num_heads=4");
+    expect(summary(["kernel_size"], { kernel_size: [3, 3] })).toBe("kernel_size=3×3");
   });
 });

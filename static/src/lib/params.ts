@@ -1,11 +1,13 @@
 /** Text <-> value for parameter inputs, following the catalog's param kinds. */
+import { isExpr, isExpression, namesIn } from "./expr";
 import type { ParamDef } from "./types";
 
 export type Parsed = { ok: true; value: unknown } | { ok: false; message: string };
 
-/** How a value is shown in a text input: tuples as `3, 5`. */
+/** How a value is shown in a text input: tuples as `3, 5`, a reference as its expression. */
 export function formatValue(value: unknown): string {
   if (value === undefined || value === null) return "";
+  if (isExpr(value)) return value.expr;
   if (Array.isArray(value)) return value.join(", ");
   return String(value);
 }
@@ -31,10 +33,36 @@ function inRange(def: ParamDef, value: number): string | null {
   return null;
 }
 
-/** Parse what the user typed. Empty text means "use the default" (undefined). */
-export function parseValue(def: ParamDef, text: string): Parsed {
+/** The word that stands for null (Python's None) in a nullable parameter's field. */
+export const NONE = "none";
+
+/** How a value is shown in a parameter's text field: null as "none" where null is allowed. */
+export function fieldText(def: ParamDef, value: unknown): string {
+  return value === null && def.nullable ? NONE : formatValue(value);
+}
+
+/**
+ * Parse what the user typed. Empty text means "use the default" (undefined); "none" is null
+ * for a nullable parameter. Inside a definition, `names` are its parameters: text that is
+ * not a value may be a reference to them (`planes * 4`).
+ */
+export function parseValue(def: ParamDef, text: string, names: string[] = []): Parsed {
   const trimmed = text.trim();
   if (trimmed === "") return { ok: true, value: undefined };
+  if (def.nullable && trimmed.toLowerCase() === NONE) return { ok: true, value: null };
+  const literal = parseLiteral(def, trimmed);
+  if (literal.ok || !names.length || !namesIn(trimmed).length) return literal;
+  if (isExpression(trimmed, names)) return { ok: true, value: { expr: trimmed } };
+  const unknown = namesIn(trimmed).filter((n) => !names.includes(n));
+  return {
+    ok: false,
+    message: unknown.length
+      ? `${unknown.join(", ")} is not a parameter of this block (${names.join(", ")})`
+      : "a value, or a parameter with + - * // % and whole numbers",
+  };
+}
+
+function parseLiteral(def: ParamDef, trimmed: string): Parsed {
   const integer = def.kind === "int" || def.kind === "int_tuple" || def.kind === "int_list";
   switch (def.kind) {
     case "int":
@@ -71,11 +99,14 @@ export function parseValue(def: ParamDef, text: string): Parsed {
   }
 }
 
-/** A short summary of a block's key params for the node face, e.g. `16, k=5`. */
+/**
+ * A short summary of a block's key params for the node face, e.g. `out_channels=16
+ * kernel_size=5×5`; a switch shows by its name when on (`causal`), not at all when off.
+ */
 export function summary(keys: string[], values: Record<string, unknown>): string {
   return keys
-    .filter((k) => values[k] !== undefined && values[k] !== null)
-    .map((k) => `${k}=${formatValue(values[k]).replace(/, /g, "×")}`)
+    .filter((k) => values[k] !== undefined && values[k] !== null && values[k] !== false)
+    .map((k) => (values[k] === true ? k : `${k}=${formatValue(values[k]).replace(/, /g, "×")}`))
     .join("  ");
 }
 

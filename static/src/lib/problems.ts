@@ -11,12 +11,19 @@ export interface Placed {
 
 /**
  * Sort problems by their JSON pointer. `nodeIds[i]` is the block at `/nodes/i` of the
- * spec that was validated; `/edges/i` is the i-th edge of that spec.
+ * spec that was validated; `/edges/i` is the i-th edge of that spec. Given a definition's
+ * name, the problems inside it are placed (`/modules/<name>/nodes/i` on its blocks), and
+ * the model's own are the "model" ones.
  */
-export function placeProblems(problems: Problem[], nodeIds: string[]): Placed {
+export function placeProblems(problems: Problem[], nodeIds: string[], definition?: string): Placed {
   const placed: Placed = { nodes: new Map(), wires: new Map(), input: [], training: [], model: [] };
+  const inside = definition === undefined ? null : `/modules/${definition}`;
   for (const problem of problems) {
-    const parts = problem.path.split("/").slice(1);
+    if (inside !== null && problem.path !== inside && !problem.path.startsWith(`${inside}/`)) {
+      placed.model.push(problem);
+      continue;
+    }
+    const parts = (inside === null ? problem.path : problem.path.slice(inside.length)).split("/").slice(1);
     const index = Number(parts[1]);
     if (parts[0] === "nodes" && Number.isInteger(index) && nodeIds[index] !== undefined) {
       const id = nodeIds[index];

@@ -1,0 +1,35 @@
+import type { Scope } from "../lib/modules";
+
+interface Props {
+  scope: Scope;
+  modelName: string;
+  /** Back out to the scope at this depth (0: the model). */
+  onLeave: (depth: number) => void;
+}
+
+/** Where the canvas is: the model, and the definitions opened from it, each a way back. */
+export function Breadcrumb({ scope, modelName, onLeave }: Props) {
+  return (
+    <nav className="breadcrumb" aria-label="Editing">
+      <ol>
+        <li>
+          <button type="button" className="link" onClick={() => onLeave(0)} title="Back to the model (Esc goes up one level)">
+            {modelName || "Model"}
+          </button>
+        </li>
+        {scope.map((name, depth) => (
+          <li key={name}>
+            {depth === scope.length - 1 ? (
+              <span aria-current="location">{name}</span>
+            ) : (
+              <button type="button" className="link" onClick={() => onLeave(depth + 1)}>
+                {name}
+              </button>
+            )}
+          </li>
+        ))}
+      </ol>
+      <span className="muted">Editing a block: every use of it changes.</span>
+    </nav>
+  );
+}

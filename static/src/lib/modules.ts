@@ -1,0 +1,441 @@
+/**
+ * Reusable blocks: definitions (the spec's `modules`) and their instances.
+ *
+ * A definition is a graph of its own, from its inputs to its output, with declared
+ * parameters that inner blocks reference (`{"expr": "planes * 4"}`). A block whose type
+ * names a definition is an instance; editing the definition changes every instance. This
+ * module holds the document operations: where the canvas is (the model, or a definition
+ * being edited), group a selection as a new definition, unpack an instance, rename a
+ * definition, repeat an instance, and bring a definition in from the built-in library.
+ */
+import { INPUT, STEP, type Block, type Definition, type Doc, type Graph, type Wire, type XY } from "./doc";
+import { descendants, freshId } from "./edit";
+import { isExpr, namesIn, resolveExpr } from "./expr";
+import type { BlockDef, ModuleParam, ModuleParams, ModuleSpec, ParamDef, Params } from "./types";
+
+/** The palette group, and the category, of the model's own definitions. */
+export const MODEL_BLOCKS = "Blocks in this model";
+/** Parameter kinds a definition can declare. */
+export const MODULE_PARAM_KINDS: readonly ModuleParam["kind"][] = ["int", "float", "bool", "choice"];
+
+// ---------------------------------------------------------------- where the canvas is
+
+/** The definitions open for editing, outermost first; empty: the model itself. */
+export type Scope = string[];
+
+/** The graph a scope shows. A scope whose definition is gone shows the model. */
+export function graphAt(doc: Doc, scope: Scope): Graph {
+  const name = scope.at(-1);
+  return (name !== undefined && doc.modules[name]) || doc;
+}
+
+/** The document with the scope's graph replaced (a definition, or the model's own graph). */
+export function withGraph(doc: Doc, scope: Scope, graph: Graph): Doc {
+  const name = scope.at(-1);
+  if (name === undefined || !doc.modules[name]) return { ...doc, ...graph };
+  return { ...doc, modules: { ...doc.modules, [name]: { ...doc.modules[name], ...graph } } };
+}
+
+/** The scope without definitions that no longer exist (after an undo, say). */
+export function validScope(doc: Doc, scope: Scope): Scope {
+  const kept = scope.findIndex((name) => !doc.modules[name]);
+  return kept < 0 ? scope : scope.slice(0, kept);
+}
+
+// ---------------------------------------------------------------- definitions as blocks
+
+function paramDef(name: string, param: ModuleParam): ParamDef {
+  return {
+    name,
+    kind: param.kind,
+    default: param.default,
+    required: false,
+    inferred: false,
+    min: param.min ?? null,
+    max: param.max ?? null,
+    exclusive_min: false,
+    choices: param.choices ?? null,
+    length: null,
+    nullable: false,
+    data_path: false,
+    doc: param.doc ?? "",
+  };
+}
+
+/**
+ * The catalog entry of a definition, so that the palette, the parameter form, the node and
+ * its input slots treat an instance like any block. Several inputs are labelled slots.
+ */
+export function definitionBlock(name: string, definition: Definition | ModuleSpec, category = MODEL_BLOCKS): BlockDef {
+  const inputs = "inlets" in definition ? definition.inlets.map((i) => i.id) : (definition.inputs ?? ["x"]);
+  const params = Object.entries(definition.params ?? {});
+  const size = "blocks" in definition ? definition.blocks.length : definition.nodes.length;
+  return {
+    type: name,
+    category,
+    colour: "var(--module)",
+    doc: definition.description || `A block of ${size} layers, defined in this model.`,
+    min_inputs: inputs.length,
+    max_inputs: inputs.length,
+    slots: inputs.length > 1 ? inputs : [],
+    accepts: ["float32", "int64"],
+    key_params: params.slice(0, 3).map(([n]) => n),
+    params: params.map(([n, p]) => paramDef(n, p)),
+  };
+}
+
+/** The palette group of the built-in library of definitions. */
+export const LIBRARY = "Library";
+
+/** The catalog's blocks, the library's definitions and the document's own, by type name. */
+export function blockDefs(blocks: BlockDef[], library: Record<string, ModuleSpec>, modules: Doc["modules"]): Map<string, BlockDef> {
+  const defs = new Map(blocks.map((b) => [b.type, b]));
+  for (const [name, spec] of Object.entries(library)) defs.set(name, definitionBlock(name, spec, LIBRARY));
+  for (const [name, definition] of Object.entries(modules)) defs.set(name, definitionBlock(name, definition));
+  return defs;
+}
+
+/** Definitions that `name` uses, directly or through others (not itself). */
+export function usedDefinitions(doc: Doc, name: string, seen: Set<string> = new Set()): Set<string> {
+  for (const block of doc.modules[name]?.blocks ?? []) {
+    if (doc.modules[block.type] && !seen.has(block.type)) {
+      seen.add(block.type);
+      usedDefinitions(doc, block.type, seen);
+    }
+  }
+  return seen;
+}
+
+/** The number of blocks using each definition, in the model and in other definitions. */
+export function usesOf(doc: Doc): Map<string, number> {
+  const uses = new Map(Object.keys(doc.modules).map((n) => [n, 0]));
+  for (const graph of [doc, ...Object.values(doc.modules)]) {
+    for (const block of graph.blocks) if (uses.has(block.type)) uses.set(block.type, uses.get(block.type)! + 1);
+  }
+  return uses;
+}
+
+const DEFINITION_NAME = /^[A-Z][A-Za-z0-9_]*$/;
+
+/** Why `name` cannot name a new definition, or null. */
+export function nameProblem(name: string, doc: Doc, taken: Set<string>, renaming?: string): string | null {
+  if (!DEFINITION_NAME.test(name)) return "a CamelCase name: letters, digits and _, starting with a capital letter";
+  if (name === renaming) return null;
+  if (taken.has(name)) return "a block type already has this name";
+  if (doc.modules[name]) return "another block of this model has this name";
+  return null;
+}
+
+// ---------------------------------------------------------------- group as block
+
+/** A parameter of a grouped block that the new definition can expose. */
+export interface Candidate {
+  block: string;
+  param: string;
+  kind: ModuleParam["kind"];
+  value: unknown;
+  def: ParamDef;
+}
+
+/** An inner parameter exposed as the definition's parameter `name` (one name may serve several). */
+export interface Exposure {
+  block: string;
+  param: string;
+  name: string;
+}
+
+/** What grouping a selection would make, or why it cannot. */
+export type GroupPlan =
+  | { ok: true; ids: string[]; sources: string[]; output: string }
+  | { ok: false; reason: string };
+
+/**
+ * Can `ids` become one block? Its inputs are the distinct sources of wires coming in from
+ * outside (in wire order); exactly one block may feed the rest of the graph (or be its
+ * output); and no outside block may sit between two grouped ones.
+ */
+export function planGroup(graph: Graph, ids: Iterable<string>): GroupPlan {
+  const chosen = new Set([...ids].filter((id) => graph.blocks.some((b) => b.id === id)));
+  if (!chosen.size) return { ok: false, reason: "Select the blocks to group first." };
+  const sources: string[] = [];
+  for (const wire of graph.wires) {
+    if (chosen.has(wire.target) && !chosen.has(wire.source) && !sources.includes(wire.source)) sources.push(wire.source);
+  }
+  if (!sources.length) return { ok: false, reason: "The selected blocks take no input from outside them: select blocks that a wire comes into." };
+  for (const id of chosen) {
+    const between = [...descendants(graph, id)].find(
+      (d) => !chosen.has(d) && [...descendants(graph, d)].some((e) => chosen.has(e)),
+    );
+    if (between) return { ok: false, reason: `${between} sits between selected blocks: select it too, or leave out the blocks after it.` };
+  }
+  const feeding = new Set(graph.wires.filter((w) => chosen.has(w.source) && !chosen.has(w.target)).map((w) => w.source));
+  if (graph.output !== null && chosen.has(graph.output)) feeding.add(graph.output);
+  if (feeding.size > 1) {
+    return { ok: false, reason: `A block has one output, but ${[...feeding].join(" and ")} both feed blocks outside the selection: select what they feed too, or fewer blocks.` };
+  }
+  let output = [...feeding][0];
+  if (output === undefined) {
+    const sinks = [...chosen].filter((id) => !graph.wires.some((w) => w.source === id && chosen.has(w.target)));
+    if (sinks.length !== 1) return { ok: false, reason: `The selection ends in ${sinks.length} blocks (${sinks.join(", ")}): a block has one output.` };
+    output = sinks[0];
+  }
+  const order = graph.blocks.map((b) => b.id).filter((id) => chosen.has(id));
+  return { ok: true, ids: order, sources, output };
+}
+
+/** The parameters of the selected blocks a definition can expose: set or defaulted, never inferred. */
+export function candidates(graph: Graph, ids: string[], defs: Map<string, BlockDef>): Candidate[] {
+  const found: Candidate[] = [];
+  for (const id of ids) {
+    const block = graph.blocks.find((b) => b.id === id);
+    const def = block && defs.get(block.type);
+    if (!block || !def) continue;
+    for (const param of def.params) {
+      const kind = param.kind as ModuleParam["kind"];
+      if (param.inferred || !MODULE_PARAM_KINDS.includes(kind)) continue;
+      const value = block.params[param.name] ?? param.default;
+      if (value === null || value === undefined || isExpr(value)) continue;
+      found.push({ block: id, param: param.name, kind, value, def: param });
+    }
+  }
+  return found;
+}
+
+/** A fresh name for an exposed parameter: its own, or with the block's id when taken. */
+export function exposureName(candidate: Candidate, taken: Set<string>): string {
+  if (!taken.has(candidate.param)) return candidate.param;
+  const joined = `${candidate.block}_${candidate.param}`;
+  if (!taken.has(joined)) return joined;
+  for (let n = 2; ; n++) if (!taken.has(`${joined}_${n}`)) return `${joined}_${n}`;
+}
+
+function moduleParam(candidate: Candidate): ModuleParam {
+  const { def } = candidate;
+  return {
+    kind: candidate.kind,
+    default: candidate.value,
+    ...(def.min !== null ? { min: def.min } : {}),
+    ...(def.max !== null ? { max: def.max } : {}),
+    ...(def.choices ? { choices: def.choices } : {}),
+    ...(def.doc ? { doc: def.doc } : {}),
+  };
+}
+
+function topLeft(blocks: Block[]): XY {
+  return {
+    x: Math.min(...blocks.map((b) => b.position.x)),
+    y: Math.min(...blocks.map((b) => b.position.y)),
+  };
+}
+
+/**
+ * Group the blocks of a plan as the new definition `name`, exposing the chosen parameters;
+ * the blocks are replaced by one instance, wired like them. Inside a definition, parameters
+ * the grouped blocks reference are passed on to the new one under the same names.
+ */
+export function groupAsBlock(
+  doc: Doc,
+  scope: Scope,
+  plan: Extract<GroupPlan, { ok: true }>,
+  name: string,
+  exposures: Exposure[],
+  candidateList: Candidate[],
+): { doc: Doc; id: string } {
+  const graph = graphAt(doc, scope);
+  const outer = scope.length ? doc.modules[scope.at(-1)!] : null;
+  const chosen = new Set(plan.ids);
+  const inputs = plan.sources.length === 1 ? ["x"] : plan.sources.map((_, k) => `x${k + 1}`);
+  const inputOf = new Map(plan.sources.map((s, k) => [s, inputs[k]]));
+  const params: ModuleParams = {};
+  const passed: Params = {};
+  for (const exposure of exposures) {
+    const candidate = candidateList.find((c) => c.block === exposure.block && c.param === exposure.param);
+    if (candidate && !params[exposure.name]) params[exposure.name] = moduleParam(candidate);
+  }
+  const origin = topLeft(graph.blocks.filter((b) => chosen.has(b.id)));
+  const blocks = graph.blocks
+    .filter((b) => chosen.has(b.id))
+    .map((b) => {
+      const inner = { ...b.params };
+      for (const e of exposures) if (e.block === b.id) inner[e.param] = { expr: e.name };
+      // References to the outer definition's parameters become parameters of this one.
+      for (const value of Object.values(inner)) {
+        if (!isExpr(value) || !outer) continue;
+        for (const used of namesIn(value.expr)) {
+          if (params[used] || !outer.params[used]) continue;
+          params[used] = structuredClone(outer.params[used]);
+          passed[used] = { expr: used };
+        }
+      }
+      return { ...b, params: inner, position: { x: b.position.x - origin.x, y: b.position.y - origin.y + STEP } };
+    });
+  const wires: Wire[] = graph.wires
+    .filter((w) => chosen.has(w.target))
+    .map((w) => ({ source: inputOf.get(w.source) ?? w.source, target: w.target }));
+  const definition: Definition = {
+    description: "",
+    params,
+    inlets: inputs.map((id, k) => ({ id, position: { x: 240 * k, y: 0 } })),
+    blocks,
+    wires,
+    output: plan.output,
+  };
+  const id = freshId(graph, name);
+  const instance: Block = { id, type: name, params: passed, position: origin };
+  const first = graph.blocks.findIndex((b) => chosen.has(b.id));
+  const kept = graph.blocks.filter((b) => !chosen.has(b.id));
+  kept.splice(Math.min(first, kept.length), 0, instance);
+  const outerWires = graph.wires
+    .filter((w) => !chosen.has(w.target))
+    .map((w) => (w.source === plan.output ? { ...w, source: id } : w));
+  const grouped: Graph = {
+    inlets: graph.inlets,
+    blocks: kept,
+    wires: [...outerWires, ...plan.sources.map((source) => ({ source, target: id }))],
+    output: graph.output !== null && chosen.has(graph.output) ? id : graph.output,
+  };
+  const withDefinition = { ...doc, modules: { ...doc.modules, [name]: definition } };
+  return { doc: withGraph(withDefinition, scope, grouped), id };
+}
+
+// ---------------------------------------------------------------- ungroup
+
+/** The values an instance gives its definition's parameters: its own, or the defaults. */
+export function instanceValues(definition: Definition, block: Block): Params {
+  const values: Params = {};
+  for (const [name, param] of Object.entries(definition.params)) values[name] = block.params[name] ?? param.default;
+  return values;
+}
+
+/** Inner parameters with references replaced by their values; null when one cannot be worked out. */
+function resolved(params: Params, values: Params): Params | null {
+  const out: Params = {};
+  for (const [name, value] of Object.entries(params)) {
+    const v = isExpr(value) ? resolveExpr(value, values) : value;
+    if (v === undefined) return null;
+    out[name] = v;
+  }
+  return out;
+}
+
+/**
+ * Unpack an instance into the blocks of its definition (each repeat in turn), wired as the
+ * instance was. Values the instance takes from an outer definition stay references. Refused
+ * (null) when a reference cannot be worked out.
+ */
+export function ungroup(doc: Doc, scope: Scope, id: string): { doc: Doc; ids: string[] } | null {
+  const graph = graphAt(doc, scope);
+  const instance = graph.blocks.find((b) => b.id === id);
+  const definition = instance && doc.modules[instance.type];
+  if (!instance || !definition) return null;
+  const values = instanceValues(definition, instance);
+  const arguments_ = graph.wires.filter((w) => w.target === id).map((w) => w.source);
+  const copies = Math.max(1, instance.repeat ?? 1);
+  const others = graph.blocks.filter((b) => b.id !== id);
+  const taken = new Set([...others.map((b) => b.id), ...graph.inlets.map((i) => i.id)]);
+  const blocks: Block[] = [];
+  const wires: Wire[] = [];
+  let feeds = arguments_;
+  let last = id;
+  for (let c = 0; c < copies; c++) {
+    const prefix = copies > 1 ? `${id}_${c + 1}` : id;
+    const rename = new Map<string, string>();
+    for (const inner of definition.blocks) {
+      let fresh = `${prefix}_${inner.id}`;
+      for (let n = 2; taken.has(fresh); n++) fresh = `${prefix}_${inner.id}_${n}`;
+      taken.add(fresh);
+      rename.set(inner.id, fresh);
+    }
+    const inputs = new Map(definition.inlets.map((inlet, k) => [inlet.id, feeds[k] ?? INPUT]));
+    for (const inner of definition.blocks) {
+      const params = resolved(inner.params, values);
+      if (params === null) return null;
+      blocks.push({
+        ...structuredClone(inner),
+        id: rename.get(inner.id)!,
+        params,
+        position: {
+          x: instance.position.x + inner.position.x,
+          y: instance.position.y + inner.position.y + c * STEP * definition.blocks.length,
+        },
+      });
+    }
+    for (const wire of definition.wires) {
+      wires.push({
+        source: inputs.get(wire.source) ?? rename.get(wire.source) ?? wire.source,
+        target: rename.get(wire.target) ?? wire.target,
+      });
+    }
+    last = rename.get(definition.output ?? definition.blocks.at(-1)?.id ?? "") ?? id;
+    feeds = [last];
+  }
+  const at = graph.blocks.findIndex((b) => b.id === id);
+  const outside = graph.wires.filter((w) => w.target !== id).map((w) => (w.source === id ? { ...w, source: last } : w));
+  others.splice(at, 0, ...blocks);
+  const unpacked: Graph = {
+    inlets: graph.inlets,
+    blocks: others,
+    wires: [...outside, ...wires],
+    output: graph.output === id ? last : graph.output,
+  };
+  return { doc: withGraph(doc, scope, unpacked), ids: blocks.map((b) => b.id) };
+}
+
+// ---------------------------------------------------------------- rename, repeat, remove
+
+/** Rename a definition and every block of its type, in the model and in other definitions. */
+export function renameDefinition(doc: Doc, from: string, to: string): Doc {
+  if (!doc.modules[from] || from === to || doc.modules[to]) return doc;
+  const retype = <G extends Graph>(graph: G): G => ({
+    ...graph,
+    blocks: graph.blocks.map((b) => (b.type === from ? { ...b, type: to } : b)),
+  });
+  const modules = Object.fromEntries(
+    Object.entries(doc.modules).map(([name, definition]) => [name === from ? to : name, retype(definition)]),
+  );
+  return { ...retype(doc), modules };
+}
+
+/** Stack an instance `times` times in sequence (1: once, no repeat). */
+export function setRepeat<G extends Graph>(graph: G, id: string, times: number): G {
+  return {
+    ...graph,
+    blocks: graph.blocks.map((b) => {
+      if (b.id !== id) return b;
+      const { repeat: _old, ...rest } = b;
+      return times > 1 ? { ...rest, repeat: Math.floor(times) } : rest;
+    }),
+  };
+}
+
+/** Remove a definition no block uses. */
+export function removeDefinition(doc: Doc, name: string): Doc {
+  if (!doc.modules[name] || (usesOf(doc).get(name) ?? 0) > 0) return doc;
+  const { [name]: _gone, ...modules } = doc.modules;
+  return { ...doc, modules };
+}
+
+/** Change a definition's description or parameters. */
+export function updateDefinition(doc: Doc, name: string, change: Partial<Pick<Definition, "description" | "params">>): Doc {
+  const definition = doc.modules[name];
+  if (!definition) return doc;
+  return { ...doc, modules: { ...doc.modules, [name]: { ...definition, ...change } } };
+}
+
+// ---------------------------------------------------------------- the library
+
+/**
+ * Bring a library definition into the document (with the definitions it uses), unless the
+ * document has one of that name already (which is then used as it is).
+ */
+export function adoptDefinition(doc: Doc, name: string, library: Record<string, ModuleSpec>, read: (m: ModuleSpec) => Definition): Doc {
+  if (doc.modules[name] || !library[name]) return doc;
+  let next: Doc = { ...doc, modules: { ...doc.modules, [name]: read(library[name]) } };
+  for (const node of library[name].nodes) {
+    if (library[node.type] && !next.modules[node.type]) next = adoptDefinition(next, node.type, library, read);
+  }
+  // Used definitions come first, as a reader of the spec expects.
+  const used = usedDefinitions(next, name);
+  const order = [...Object.keys(doc.modules), ...[...used].filter((n) => !doc.modules[n]), name];
+  return { ...next, modules: Object.fromEntries([...new Set(order)].map((n) => [n, next.modules[n]])) };
+}
