@@ -1,10 +1,9 @@
 import { MiniMap } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
-import { BlockPanel } from "./components/BlockPanel";
+import { BlockTab } from "./components/BlockTab";
 import { Breadcrumb } from "./components/Breadcrumb";
 import { Canvas, type SelectionChange } from "./components/Canvas";
 import { CodePanel } from "./components/CodePanel";
-import { DefinitionPanel } from "./components/DefinitionPanel";
 import { GroupDialog } from "./components/GroupDialog";
 import { HelpDialog } from "./components/HelpDialog";
 import { MyModelsDialog } from "./components/MyModelsDialog";
@@ -16,7 +15,7 @@ import { SidePanel, type Tab } from "./components/SidePanel";
 import { Toolbar } from "./components/Toolbar";
 import { TrainingPanel } from "./components/TrainingPanel";
 import { Welcome } from "./components/Welcome";
-import { useDebouncedRequest } from "./hooks/useDebouncedRequest";
+import { useChecks } from "./hooks/useChecks";
 import { useDefinitions } from "./hooks/useDefinitions";
 import { useEditing } from "./hooks/useEditing";
 import { useKeymap, type KeyCommand } from "./hooks/useKeymap";
@@ -26,25 +25,16 @@ import {
   downloadZip,
   fetchCatalog,
   fetchExample,
-  generateFiles,
   listExamples,
-  validate,
 } from "./lib/api";
 import { INPUT, emptyDoc, isInlet, openDoc, specFromDoc, type Doc } from "./lib/doc";
-import { renameBlock, updateBlock } from "./lib/edit";
 import { downloadBlob, parseSpecText, saveSpecFile } from "./lib/files";
 import { inputShapeHint } from "./lib/hints";
 import * as H from "./lib/history";
-import { lint } from "./lib/lint";
-import { MODEL_BLOCKS, blockDefs, setRepeat, usesOf } from "./lib/modules";
-import { placeProblems } from "./lib/problems";
+import { blockDefs, usesOf } from "./lib/modules";
 import { loadDraft, loadDraftSource, saveDraft } from "./lib/storage";
 import type { Catalog, ExampleInfo, ModuleSpec, Spec } from "./lib/types";
 import { useSharing } from "./useSharing";
-
-/** Validation follows edits closely (the shapes on the canvas); code generation a bit later. */
-const VALIDATE_DELAY = 40;
-const GENERATE_DELAY = 80;
 
 function initialDoc(): Doc {
   const draft = loadDraft();
@@ -98,23 +88,6 @@ export function App() {
       .catch(() => setExamples([]));
   }, []);
 
-  // An empty canvas is not checked: it shows the welcome, not a problem.
-  const checked = useDebouncedRequest(
-    specKey,
-    async (signal) => ({ analysis: await validate(current.spec, signal), checked: current }),
-    { delay: VALIDATE_DELAY, enabled: !empty, onError: (e) => say(`Checking failed: ${e.message}`) },
-  );
-  const analysis = empty ? null : (checked.result?.analysis ?? null);
-  const validated = empty ? null : (checked.result?.checked ?? null);
-  const checking = !empty && checked.pending;
-
-  // The code preview follows the model while the code tab is open.
-  const code = useDebouncedRequest(specKey, (signal) => generateFiles(current.spec, signal), {
-    delay: GENERATE_DELAY,
-    enabled: tab === "code" && !empty,
-    onError: (e) => say(`Code generation failed: ${e.message}`),
-  });
-
   const change = useCallback((next: Doc, key?: string) => {
     setHistory((h) => H.record(h, next, key ?? null));
   }, []);
@@ -139,23 +112,15 @@ export function App() {
   );
   const definitions = useDefinitions({ doc, setHistory, defs, library, selection, selectNew, clearSelection, say, fit });
   const { graph, editing, changeGraph, leave } = definitions;
-  // The problems and warnings of the graph on the canvas: the model's, or a definition's.
-  const placed = useMemo(
-    () =>
-      editing === null
-        ? placeProblems(analysis?.errors ?? [], validated?.nodeIds ?? [])
-        : placeProblems(analysis?.errors ?? [], validated?.modules[editing]?.nodeIds ?? [], editing),
-    [analysis, validated, editing],
-  );
-  const warnings = useMemo(() => (editing === null ? lint(doc, analysis) : new Map()), [doc, analysis, editing]);
-  const infos = editing === null ? analysis?.nodes : undefined;
-  const inletFaces = useMemo(
-    () =>
-      editing === null
-        ? { [INPUT]: { title: "Input", shape: doc.input.shape, dtype: doc.input.dtype, vocab: doc.input.vocab_size, problems: placed.input } }
-        : Object.fromEntries(graph.inlets.map((i) => [i.id, { title: "input", shape: null, problems: [] }])),
-    [editing, doc.input, placed.input, graph.inlets],
-  );
+  const { analysis, checking, code, placed, warnings, inlets, infos, edgeWires } = useChecks({
+    doc,
+    current,
+    specKey,
+    codeOpen: tab === "code",
+    graph,
+    editing,
+    say,
+  });
 
   // One block selected: its panel shows (unless the code is being read).
   useEffect(() => {
@@ -275,10 +240,6 @@ export function App() {
   if (loadError) return <p className="fatal">{loadError}</p>;
   if (!catalog) return <p className="loading">Loading the block catalog…</p>;
 
-  const selectedBlocks = graph.blocks.filter((b) => selection.has(b.id));
-  const editedDefinition = editing !== null ? doc.modules[editing] : null;
-  const names = editedDefinition ? Object.fromEntries(Object.entries(editedDefinition.params).map(([n, p]) => [n, p.kind])) : undefined;
-  const single = selectedBlocks.length === 1 ? selectedBlocks[0] : null;
   const problemCount = analysis?.errors.length ?? 0;
   const otherProblems = [...placed.model, ...[...placed.wires.values()].flat()];
   const layoutClass = [
@@ -346,10 +307,10 @@ export function App() {
           doc={graph}
           defs={defs}
           infos={infos}
-          inlets={inletFaces}
+          inlets={inlets}
           placed={placed}
           warnings={warnings}
-          edgeWires={(editing === null ? validated?.edgeWires : validated?.modules[editing]?.edgeWires) ?? []}
+          edgeWires={edgeWires}
           selection={selection}
           wireSelection={wireSelection}
           direction={prefs.direction}
@@ -388,59 +349,23 @@ export function App() {
           problems={otherProblems}
           onClose={() => toggle("side")}
         >
-          {tab === "block" &&
-            (single ? (
-              <BlockPanel
-                key={single.id}
-                block={single}
-                def={defs.get(single.type)}
-                info={infos?.[single.id]}
-                problems={placed.nodes.get(single.id) ?? []}
-                warnings={warnings.get(single.id) ?? []}
-                isOutput={graph.output === single.id}
-                takenIds={new Set([...graph.blocks, ...graph.inlets].map((b) => b.id))}
-                names={names}
-                onParams={(params) => changeGraph(updateBlock(graph, single.id, { params }), `params:${single.id}`)}
-                onRename={(id) => {
-                  changeGraph(renameBlock(graph, single.id, id));
-                  setSelection(new Set([id]));
-                }}
-                onLabel={(label) =>
-                  changeGraph(updateBlock(graph, single.id, { label: label || undefined }), `label:${single.id}`)
-                }
-                onOutput={(on) => changeGraph({ ...graph, output: on ? single.id : null })}
-                onDelete={deleteSelection}
-                instance={defs.get(single.type)?.category === MODEL_BLOCKS ? {
-                  onRepeat: (times) => changeGraph(setRepeat(graph, single.id, times), `repeat:${single.id}`),
-                  onEdit: () => definitions.enter(single.id),
-                  onUngroup: () => definitions.unpack(single.id),
-                } : undefined}
-              />
-            ) : editedDefinition && editing !== null && selectedBlocks.length === 0 ? (
-              <DefinitionPanel
-                key={editing}
-                name={editing}
-                definition={editedDefinition}
-                uses={usesOf(doc).get(editing) ?? 0}
-                taken={new Set(defs.keys())}
-                doc={doc}
-                onRename={(to) => definitions.rename(editing, to)}
-                onChange={(next) => change(next, `definition:${editing}`)}
-              />
-            ) : (
-              <div className="panel-section">
-                {selectedBlocks.length > 1 ? (
-                  <>
-                    <p className="muted">{selectedBlocks.length} blocks selected.</p>
-                    <button type="button" onClick={definitions.startGroup} title="Ctrl+G">
-                      Group as block…
-                    </button>
-                  </>
-                ) : (
-                  <p className="muted">Select a block to set its parameters.</p>
-                )}
-              </div>
-            ))}
+          {tab === "block" && (
+            <BlockTab
+              doc={doc}
+              graph={graph}
+              editing={editing}
+              defs={defs}
+              selection={selection}
+              infos={infos}
+              placed={placed}
+              warnings={warnings}
+              definitions={definitions}
+              change={change}
+              changeGraph={changeGraph}
+              onRenamed={(id) => setSelection(new Set([id]))}
+              onDelete={deleteSelection}
+            />
+          )}
           {tab === "training" && (
             <TrainingPanel
               catalog={catalog}
