@@ -31,7 +31,7 @@ import { INPUT, emptyDoc, isInlet, openDoc, specFromDoc, type Doc } from "./lib/
 import { downloadBlob, parseSpecText, saveSpecFile } from "./lib/files";
 import { inputShapeHint } from "./lib/hints";
 import * as H from "./lib/history";
-import { blockDefs, usesOf } from "./lib/modules";
+import { blockDefs, removeDefinition, usesOf } from "./lib/modules";
 import { loadDraft, loadDraftSource, saveDraft } from "./lib/storage";
 import type { Catalog, ExampleInfo, ModuleSpec, Spec } from "./lib/types";
 import { useSharing } from "./useSharing";
@@ -293,6 +293,7 @@ export function App() {
           uses={usesOf(doc)}
           recursive={definitions.recursive}
           onAdd={(type) => (definitions.recursive(type) ? say(`${editing} cannot use ${type}: a block never contains itself.`) : addBlock(type))}
+          onRemove={(type) => change(removeDefinition(doc, type))}
           onClose={() => toggle("palette")}
         />
       ) : (
@@ -305,6 +306,7 @@ export function App() {
         {editing !== null && <Breadcrumb scope={definitions.scope} modelName={doc.name} onLeave={definitions.leave} />}
         <Canvas
           doc={graph}
+          inDefinition={editing !== null}
           defs={defs}
           infos={infos}
           inlets={inlets}

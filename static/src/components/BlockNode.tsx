@@ -18,6 +18,8 @@ export interface BlockData extends Record<string, unknown> {
   direction: Direction;
   /** An instance of one of the model's definitions (double-click edits it). */
   instance: boolean;
+  /** The block is inside a definition being edited (its output is the block's, not the model's). */
+  inDefinition: boolean;
 }
 
 /** Where wires come in and go out: top and bottom, or left and right. */
@@ -101,7 +103,7 @@ export const BlockNode = memo(function BlockNode({ data, selected }: NodeProps<B
           {info && info.params !== null ? `${formatCount(info.params)} params` : ""}
         </span>
       </div>
-      {data.isOutput && <div className="block-output">model output</div>}
+      {data.isOutput && <div className="block-output">{data.inDefinition ? "block output" : "model output"}</div>}
       {problems.map((p, i) => (
         <div className="block-problem" role="alert" key={i} data-testid="problem">
           <ProblemText problem={p} />

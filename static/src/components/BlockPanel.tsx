@@ -142,7 +142,7 @@ export function BlockPanel(props: Props) {
           checked={props.isOutput}
           onChange={(e) => props.onOutput(e.target.checked)}
         />{" "}
-        model output
+        {props.names ? "block output" : "model output"}
         <small className="param-doc">
           By default the output is the only block that feeds nothing; choose one when there are
           several.

@@ -37,6 +37,7 @@ const FIT_PADDING = 40;
 interface Props {
   /** The graph shown: the model's, or the definition being edited. */
   doc: Graph;
+  inDefinition: boolean;
   defs: Map<string, BlockDef>;
   /** The analysis of each block (shapes, counts, resolved parameters), by id. */
   infos: Record<string, NodeAnalysis> | undefined;
@@ -153,6 +154,7 @@ export function Canvas(props: Props) {
           isOutput: doc.output === block.id,
           direction,
           instance: def?.category === MODEL_BLOCKS,
+          inDefinition: props.inDefinition,
         };
         const selected = selection.has(block.id);
         const key = JSON.stringify([block, def, data.info, data.problems, data.warnings, data.isOutput, direction, selected]);
@@ -168,7 +170,7 @@ export function Canvas(props: Props) {
       built.current = next;
       return [...sources, ...blocks];
     });
-  }, [doc, defs, infos, inlets, placed, warnings, selection, direction, resync]);
+  }, [doc, defs, infos, inlets, placed, warnings, selection, direction, resync, props.inDefinition]);
 
   const nodeIds = [...doc.inlets, ...doc.blocks].map((b) => b.id);
   const handleKey = doc.blocks.map((b) => `${b.id}:${slotNames(defs.get(b.type)).join()}`).join();

@@ -13,6 +13,8 @@ interface Props {
   /** Types that cannot go here (a definition would contain itself). */
   recursive: (type: string) => boolean;
   onAdd: (type: string) => void;
+  /** Remove one of this model's definitions that no block uses. */
+  onRemove: (type: string) => void;
   onClose: () => void;
 }
 
@@ -31,7 +33,7 @@ function matches(block: BlockDef, query: string): boolean {
  * ones, then the catalog's. Drag one onto the canvas, or click it (or press Enter on it, or
  * in the search box for the exact or first match) to stack it under the selection.
  */
-export function Palette({ catalog, defs, uses, recursive, onAdd, onClose }: Props) {
+export function Palette({ catalog, defs, uses, recursive, onAdd, onRemove, onClose }: Props) {
   const [query, setQuery] = useState("");
   const groups = useMemo(() => {
     const all = [...defs.values()];
@@ -91,6 +93,14 @@ export function Palette({ catalog, defs, uses, recursive, onAdd, onClose }: Prop
                 <span className="palette-doc">{block.doc}</span>
               </button>
             ))}
+            {category === MODEL_BLOCKS &&
+              blocks
+                .filter((b) => uses.get(b.type) === 0)
+                .map((b) => (
+                  <button key={b.type} type="button" className="link palette-remove" onClick={() => onRemove(b.type)}>
+                    Remove {b.type} (unused)
+                  </button>
+                ))}
           </section>
         ))}
         {!groups.length && <p className="muted">No block matches “{query}”.</p>}

@@ -171,4 +171,30 @@ describe("auto-layout", () => {
       }
     }
   });
+
+  it("lays out a definition being edited: its inputs on top, an instance as one block", async () => {
+    const definition = {
+      inlets: [
+        { id: "x1", position: { x: 0, y: 0 } },
+        { id: "x2", position: { x: 0, y: 0 } },
+      ],
+      blocks: [
+        { id: "inner", type: "Block", params: {}, repeat: 3, position: { x: 0, y: 0 } },
+        { id: "sum", type: "Add", params: {}, position: { x: 0, y: 0 } },
+      ],
+      wires: [
+        { source: "x1", target: "inner" },
+        { source: "inner", target: "sum" },
+        { source: "x2", target: "sum" },
+      ],
+      output: "sum",
+    };
+    const sizes: Sizes = new Map(["x1", "x2", "inner", "sum"].map((id) => [id, { width: 200, height: 70 }]));
+    const { positions } = await arrange(elk, definition, sizes, "DOWN", DEFS);
+    const boxes = new Map<string, Rect>([...positions].map(([id, p]) => [id, { ...p, width: 200, height: 70 }]));
+    expect(overlappingPairs(boxes)).toEqual([]);
+    expect(positions.get("x1")!.y).toBeLessThan(positions.get("inner")!.y);
+    expect(positions.get("inner")!.y).toBeLessThan(positions.get("sum")!.y);
+    expect(layoutKey(definition, sizes, "DOWN")).toContain("x2:200x70");
+  });
 });
