@@ -18,7 +18,7 @@ import {
   type GroupPlan,
   type Scope,
 } from "../lib/modules";
-import type { BlockDef, ModuleSpec } from "../lib/types";
+import type { BlockDef, ModuleSpec, Params } from "../lib/types";
 
 /** A "Group as block" in progress: what the selection would become, and what it can expose. */
 export interface GroupRequest {
@@ -126,10 +126,11 @@ export function useDefinitions({ doc, setHistory, defs, library, selection, sele
     [doc, groupRequest, say, scope, selectNew, setHistory],
   );
 
+  /** Ungroup an instance; `analysed`: its inner blocks' parameters as the analysis resolved them. */
   const unpack = useCallback(
-    (id: string) => {
-      const result = ungroup(doc, scope, id);
-      if (!result) return say(`${id} cannot be unpacked: a parameter reference of its definition does not work out.`);
+    (id: string, analysed?: Record<string, Params>) => {
+      const result = ungroup(doc, scope, id, analysed);
+      if (!result) return say(`${id} cannot be unpacked yet: its definition's parameter arithmetic is worked out by the check of the model; fix its problems first.`);
       setHistory((h) => H.record(h, result.doc));
       selectNew(result.ids);
     },

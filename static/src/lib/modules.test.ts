@@ -179,6 +179,14 @@ describe("instances", () => {
     expect(spec.modules!.ConvBlock).toBeDefined(); // still in the palette
   });
 
+  it("ungroup takes arithmetic the analysis worked out, and refuses without it", () => {
+    const { doc } = grouped();
+    const wide = withGraph(doc, ["ConvBlock"], updateBlock(graphAt(doc, ["ConvBlock"]), "conv2d_1", { params: { out_channels: { expr: "planes * 4" } } }));
+    expect(ungroup(wide, [], "conv_block_1")).toBeNull();
+    const result = ungroup(wide, [], "conv_block_1", { conv2d_1: { in_channels: 3, out_channels: 64 } })!;
+    expect(result.doc.blocks[0].params).toEqual({ out_channels: 64 });
+  });
+
   it("repeat stacks N; ungrouping a repeat chains N copies", () => {
     const { doc } = grouped();
     const repeated = setRepeat(doc, "conv_block_1", 3);

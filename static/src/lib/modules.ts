@@ -10,7 +10,7 @@
  */
 import { INPUT, STEP, type Block, type Definition, type Doc, type Graph, type Wire, type XY } from "./doc";
 import { descendants, freshId } from "./edit";
-import { isExpr, namesIn, resolveExpr } from "./expr";
+import { isExpr, namesIn, substitute } from "./expr";
 import type { BlockDef, ModuleParam, ModuleParams, ModuleSpec, ParamDef, Params } from "./types";
 
 /** The palette group, and the category, of the model's own definitions. */
@@ -307,11 +307,15 @@ export function instanceValues(definition: Definition, block: Block): Params {
   return values;
 }
 
-/** Inner parameters with references replaced by their values; null when one cannot be worked out. */
-function resolved(params: Params, values: Params): Params | null {
+/**
+ * Inner parameters with references replaced by the instance's values; `known` are the values
+ * the analysis worked out for this instance (arithmetic of plain values). Null when one
+ * cannot be worked out.
+ */
+function resolved(params: Params, values: Params, known: Params | undefined): Params | null {
   const out: Params = {};
   for (const [name, value] of Object.entries(params)) {
-    const v = isExpr(value) ? resolveExpr(value, values) : value;
+    const v = isExpr(value) ? (substitute(value, values) ?? known?.[name]) : value;
     if (v === undefined) return null;
     out[name] = v;
   }
@@ -320,10 +324,11 @@ function resolved(params: Params, values: Params): Params | null {
 
 /**
  * Unpack an instance into the blocks of its definition (each repeat in turn), wired as the
- * instance was. Values the instance takes from an outer definition stay references. Refused
- * (null) when a reference cannot be worked out.
+ * instance was. `analysed` holds the resolved parameters of its inner blocks, by id, as the
+ * analysis found them for this instance. Values the instance takes from an outer definition
+ * stay references. Refused (null) when a reference cannot be worked out.
  */
-export function ungroup(doc: Doc, scope: Scope, id: string): { doc: Doc; ids: string[] } | null {
+export function ungroup(doc: Doc, scope: Scope, id: string, analysed: Record<string, Params> = {}): { doc: Doc; ids: string[] } | null {
   const graph = graphAt(doc, scope);
   const instance = graph.blocks.find((b) => b.id === id);
   const definition = instance && doc.modules[instance.type];
@@ -348,7 +353,7 @@ export function ungroup(doc: Doc, scope: Scope, id: string): { doc: Doc; ids: st
     }
     const inputs = new Map(definition.inlets.map((inlet, k) => [inlet.id, feeds[k] ?? INPUT]));
     for (const inner of definition.blocks) {
-      const params = resolved(inner.params, values);
+      const params = resolved(inner.params, values, analysed[inner.id]);
       if (params === null) return null;
       blocks.push({
         ...structuredClone(inner),

@@ -1,5 +1,5 @@
 /** Text <-> value for parameter inputs, following the catalog's param kinds. */
-import { isExpr, isExpression, namesIn } from "./expr";
+import { isExpr, looksLikeReference, namesIn } from "./expr";
 import type { ParamDef } from "./types";
 
 export type Parsed = { ok: true; value: unknown } | { ok: false; message: string };
@@ -52,7 +52,7 @@ export function parseValue(def: ParamDef, text: string, names: string[] = []): P
   if (def.nullable && trimmed.toLowerCase() === NONE) return { ok: true, value: null };
   const literal = parseLiteral(def, trimmed);
   if (literal.ok || !names.length || !namesIn(trimmed).length) return literal;
-  if (isExpression(trimmed, names)) return { ok: true, value: { expr: trimmed } };
+  if (looksLikeReference(trimmed, names)) return { ok: true, value: { expr: trimmed } };
   const unknown = namesIn(trimmed).filter((n) => !names.includes(n));
   return {
     ok: false,
