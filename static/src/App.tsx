@@ -27,7 +27,7 @@ import {
   fetchExample,
   listExamples,
 } from "./lib/api";
-import { INPUT, emptyDoc, isInlet, openDoc, specFromDoc, type Doc } from "./lib/doc";
+import { INPUT, emptyDoc, isInlet, openDoc, specFromDoc, withoutLayout, type Doc } from "./lib/doc";
 import { downloadBlob, parseSpecText, saveSpecFile } from "./lib/files";
 import { inputShapeHint } from "./lib/hints";
 import * as H from "./lib/history";
@@ -66,12 +66,14 @@ export function App() {
   const { prefs, toggle, setDirection } = useViewPrefs();
   const fileInput = useRef<HTMLInputElement>(null);
 
-  const library = useMemo<Record<string, ModuleSpec>>(() => ({}), []);
+  const library = useMemo<Record<string, ModuleSpec>>(
+    () => Object.fromEntries((catalog?.library ?? []).map((entry) => [entry.name, entry.definition])),
+    [catalog],
+  );
   const defs = useMemo(() => blockDefs(catalog?.blocks ?? [], library, doc.modules), [catalog, library, doc.modules]);
   const current = useMemo(() => specFromDoc(doc), [doc]);
   const spec = current.spec;
-  const { layout: _layout, ...withoutLayout } = spec;
-  const specKey = JSON.stringify(withoutLayout);
+  const specKey = JSON.stringify(withoutLayout(spec));
   const empty = doc.blocks.length === 0;
 
   const say = useCallback((text: string) => {

@@ -476,6 +476,17 @@ export function Canvas(props: Props) {
     [flow, props, sizes, routes],
   );
 
+  // A plain click on one block of several selected selects it alone (a modifier adds to them).
+  const onNodeClick = useCallback(
+    (event: React.MouseEvent, clicked: Node) => {
+      if (!event.shiftKey && !event.metaKey && !event.ctrlKey && selection.size > 1) {
+        onSelect({ nodes: () => new Set([clicked.id]), wires: () => new Set() });
+      }
+      props.onOpenBlock(clicked.id);
+    },
+    [onSelect, props, selection],
+  );
+
   return (
     <div
       ref={container}
@@ -492,7 +503,7 @@ export function Canvas(props: Props) {
         nodeTypes={nodeTypes}
         edgeTypes={edgeTypes}
         onNodesChange={onNodesChange}
-        onNodeClick={(_, clicked) => props.onOpenBlock(clicked.id)}
+        onNodeClick={onNodeClick}
         onNodeDoubleClick={(_, clicked) => props.onEnterBlock(clicked.id)}
         zoomOnDoubleClick={false}
         onEdgesChange={onEdgesChange}

@@ -300,6 +300,16 @@ export function specFromDoc(doc: Doc): { spec: Spec; nodeIds: string[]; edgeWire
   return { spec, nodeIds, edgeWires, modules };
 }
 
+/** A spec without canvas positions (its own and its definitions'): what the model is. */
+export function withoutLayout(spec: Spec): Omit<Spec, "layout"> {
+  const { layout: _layout, modules, ...model } = spec;
+  if (!modules) return model;
+  const inner = Object.fromEntries(
+    Object.entries(modules).map(([name, { layout: _inner, ...definition }]) => [name, definition]),
+  );
+  return { ...model, modules: inner };
+}
+
 /** Wires sorted by their target's place in `order`; a target's own inputs keep their order. */
 function orderWires(wires: Wire[], order: string[]): Wire[] {
   const place = new Map(order.map((id, i) => [id, i]));

@@ -5,6 +5,7 @@
  * Errors are `ShareError`s whose message says what happened and what to do.
  */
 import type { Problem, Spec } from "./types";
+import { withoutLayout } from "./doc";
 
 export const MY_MODELS_KEY = "torchcanvas.mymodels.v1";
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -186,8 +187,7 @@ export function pageUrl(id: string): string {
  * where the blocks are is not a change of the model.
  */
 export function modelText(spec: Spec): string {
-  const { layout: _layout, ...model } = spec;
-  return canonicalJson(model);
+  return canonicalJson(withoutLayout(spec));
 }
 
 /** JSON with object keys sorted, so two equal specs give the same text. */

@@ -22,7 +22,7 @@ export type Analysis = Schemas["ValidationResult"];
 export type ExampleInfo = Schemas["ExampleSummary"];
 
 export type Params = Record<string, unknown>;
-export type SpecNode = Schemas["NodeSpec"] & { repeat?: number | null };
+export type SpecNode = Schemas["NodeSpec"];
 export type SpecEdge = Schemas["EdgeSpec"];
 export type Component = Schemas["Component"];
 export type InputSpec = Schemas["InputSpec"];
@@ -30,35 +30,15 @@ export type InputSpec = Schemas["InputSpec"];
 /** `training` of the spec. The editor also reads and writes its plain fields by name. */
 export type Training = Schemas["TrainingSpec"] & { [field: string]: unknown };
 
-/**
- * Reusable blocks (`modules`, docs/spec.md "Reusable blocks"): declared here until the
- * server's schema publishes them, then taken from it like the rest.
- */
-export interface ModuleParam {
-  kind: "int" | "float" | "bool" | "choice";
-  default: unknown;
-  min?: number | null;
-  max?: number | null;
-  choices?: unknown[] | null;
-  doc?: string;
-}
+/** Reusable blocks (`modules`, docs/spec.md "Reusable blocks"). */
+export type ModuleParam = Schemas["ModuleParam"];
 export type ModuleParams = Record<string, ModuleParam>;
-export interface ModuleSpec {
-  description?: string;
-  params?: ModuleParams;
-  inputs?: string[];
-  nodes: SpecNode[];
-  edges?: SpecEdge[] | null;
-  output?: string | null;
-  /** Canvas positions of its nodes. */
-  layout?: Record<string, { x?: number; y?: number }>;
-}
+export type ModuleSpec = Schemas["ModuleSpec"];
+export type LibraryDefinition = Schemas["LibraryDefinition"];
 
 /** A spec as the editor holds it: format and version always set. */
-export type Spec = Omit<Schemas["ModelSpec"], "nodes"> & {
+export type Spec = Schemas["ModelSpec"] & {
   format: "torchcanvas.model";
   version: 1;
   name: string;
-  nodes: SpecNode[];
-  modules?: Record<string, ModuleSpec>;
 };
