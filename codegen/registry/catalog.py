@@ -16,7 +16,7 @@ from ..params import Param, ParamKind
 from ..spec_graph import InputSpec, ModuleSpec
 from .base import Block, Category, Component, DType
 from .categories import CATEGORIES
-from .datasets import Dataset
+from .datasets import BYTE_VOCAB, Dataset
 from .training import Loss, Scheduler
 
 CATEGORY_COLOURS = {c.name: c.colour for c in CATEGORIES}
@@ -208,10 +208,39 @@ class Catalog(_Out):
     early_stopping_fields: list[CatalogParam] = Field(
         description="the fields of `training.early_stopping`"
     )
+    input_fields: list[CatalogParam] = Field(
+        description="the fields of `input` besides its shape: `dtype`, then `vocab_size`"
+    )
     library: list[LibraryDefinition] = Field(
         description="common definitions (ResNet blocks, a Transformer block, ...) for the palette"
     )
     defaults: TrainingDefaults
+
+
+def _input_fields() -> list[CatalogParam]:
+    """`input.dtype` and `input.vocab_size` as form fields, read from `InputSpec`'s schema; a
+    token input starts from the byte-level vocabulary of the text datasets."""
+    fields = InputSpec.model_json_schema()["properties"]
+    dtype, vocab = fields["dtype"], fields["vocab_size"]["anyOf"][0]
+    return _params(
+        (
+            Param(
+                "dtype",
+                "choice",
+                dtype["default"],
+                dtype["description"],
+                choices=tuple(dtype["enum"]),
+            ),
+            Param(
+                "vocab_size",
+                "int",
+                BYTE_VOCAB,
+                fields["vocab_size"]["description"],
+                min=vocab["minimum"],
+                max=vocab["maximum"],
+            ),
+        )
+    )
 
 
 @cache
@@ -244,6 +273,7 @@ def build_catalog() -> Catalog:
         augmentations=[CatalogComponent.of(c) for c in AUGMENTATIONS],
         training_fields=_params(TRAINING_FIELDS),
         early_stopping_fields=_params(EARLY_STOPPING_FIELDS),
+        input_fields=_input_fields(),
         library=[LibraryDefinition.model_validate(e) for e in library_entries()],
         defaults=TrainingDefaults(dataset=DatasetSpec().kind, optimizer=OptimizerSpec().type),
     )

@@ -6,6 +6,7 @@ person would see it.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from .editor import (
     new_model,
     node,
     open_tab,
+    reveal,
     saved_spec,
     select,
     set_params,
@@ -67,6 +69,28 @@ def test_every_example_without_overlaps_or_wires_under_blocks(page: Page) -> Non
         inputs = node(page, "input").bounding_box()
         first = node(page, "stem" if name == "digits-resnet" else "conv1").bounding_box()
         assert inputs and first and first["x"] > inputs["x"] + inputs["width"]
+
+
+def test_every_definition_in_the_examples_is_laid_out_clean(page: Page) -> None:
+    """Each definition an example's model uses, opened in place (double-click an instance)."""
+    for name in EXAMPLE_NAMES:
+        spec = json.loads((EXAMPLES / f"{name}.json").read_text())
+        modules = spec.get("modules") or {}
+        first_uses = {n["type"]: n["id"] for n in reversed(spec["nodes"]) if n["type"] in modules}
+        if not first_uses:
+            continue
+        load_example(page, name)
+        for definition, instance in sorted(first_uses.items()):
+            fit(page)
+            reveal(page, instance, room=0)
+            node(page, instance).dblclick()
+            crumbs = page.get_by_role("navigation", name="Editing")
+            expect(crumbs).to_contain_text(definition)
+            expect(blocks(page)).to_have_count(len(modules[definition]["nodes"]))
+            settled(page)
+            assert layout_faults(page) == [], f"{name}: {definition}"
+            crumbs.get_by_role("button").first.click()
+            expect(crumbs).to_have_count(0)
 
 
 def test_the_skip_connection_runs_beside_the_branch(page: Page) -> None:

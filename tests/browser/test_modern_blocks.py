@@ -58,6 +58,12 @@ def test_attention_inputs_are_labelled_and_the_slot_decides_the_argument(
         expect(attention.locator(f".react-flow__handle[data-slot='{slot}']")).to_have_count(1)
     expect(attention.locator(".block-slot")).to_have_text(["query", "key", "value"])
 
+    decoder = "transformer_decoder_layer_1"
+    add(page, "TransformerDecoderLayer")
+    expect(node(page, decoder).locator(".block-slot")).to_have_text(["target", "memory"])
+    page.keyboard.press("Delete")
+    expect(node(page, decoder)).to_have_count(0)
+
     # linear_1 onto the key, then the input onto the value: arguments 1 and 2.
     wire_to_slot(page, "linear_1", MHA, "key")
     expect(page.locator(f".react-flow__edge[data-id='linear_1->{MHA}']")).to_have_count(1)
@@ -66,7 +72,9 @@ def test_attention_inputs_are_labelled_and_the_slot_decides_the_argument(
     spec = saved_spec(page, tmp_path)
     into = [e["source"] for e in spec["edges"] if e["target"] == MHA]
     assert into == ["linear_2", "linear_1", "input"]
-    assert f"self.{MHA}(linear_2, linear_1, x, need_weights=False)" in model_code(page)
+    code = model_code(page)
+    assert "out = self.linear_1(x)" in code  # linear_1's output goes on as `out`
+    assert f"self.{MHA}(linear_2, out, x, need_weights=False)" in code
 
     # The causal option: on the node's face, and a mask in the call.
     open_tab(page, "Block")
@@ -75,7 +83,7 @@ def test_attention_inputs_are_labelled_and_the_slot_decides_the_argument(
     expect(attention.locator(".block-params")).to_contain_text("causal")
     wait_valid(page)
     code = model_code(page, "causal_mask")
-    assert f"self.{MHA}(linear_2, linear_1, x, attn_mask=causal_mask(linear_2)" in code
+    assert f"self.{MHA}(linear_2, out, x, attn_mask=causal_mask(linear_2)" in code
 
 
 def test_token_input_shows_its_vocabulary_and_sizes_the_embedding(page: Page) -> None:

@@ -112,3 +112,21 @@ def test_repeat_three_times(page: Page) -> None:
     code = page.locator("[data-testid='code'][data-file='model.py']")
     expect(code).to_contain_text("class MlpBlock(nn.Module)")
     expect(code).to_contain_text(re.compile(r"range\(3\)"))
+
+
+def test_the_library_brings_its_definition_into_the_model(page: Page) -> None:
+    new_model(page, "64, 8, 8")
+    page.get_by_role("button", name="Remove training settings (model only)").click()
+    library = page.locator(".palette [data-category='Library']")
+    for name in ("BasicBlock", "Bottleneck", "TransformerBlock", "SqueezeExcitation"):
+        expect(library.locator(f"button[data-block='{name}']")).to_have_count(1)
+    expect(library.locator("button[data-block='InvertedResidual']")).to_have_count(1)
+    library.locator("button[data-block='SqueezeExcitation']").click()
+    ours = page.locator(".palette [data-category='Blocks in this model']")
+    expect(ours.locator("button[data-block='SqueezeExcitation']")).to_contain_text("1 used")
+    expect(library.locator("button[data-block='SqueezeExcitation']")).to_have_count(0)
+    wait_valid(page)
+    expect(node(page, "squeeze_excitation_1").get_by_test_id("shape")).to_have_text("→ (64, 8, 8)")
+    open_tab(page, "Code")
+    code = page.locator("[data-testid='code'][data-file='model.py']")
+    expect(code).to_contain_text("class SqueezeExcitation(nn.Module)")

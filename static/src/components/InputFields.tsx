@@ -10,38 +10,9 @@ const DTYPES: Record<DType, string> = {
   int64: "int64: token ids, each below the vocabulary size (for an Embedding)",
 };
 
-/** The byte-level vocabulary, a token input's first vocabulary size. */
-const BYTES = 256;
-
-function field(name: string, kind: ParamDef["kind"], doc: string, extra: Partial<ParamDef> = {}): ParamDef {
-  return {
-    name,
-    kind,
-    doc,
-    default: null,
-    required: false,
-    inferred: false,
-    min: null,
-    max: null,
-    exclusive_min: false,
-    choices: null,
-    length: null,
-    nullable: false,
-    data_path: false,
-    ...extra,
-  };
-}
-
-const DTYPE_FIELD = field("dtype", "choice", "What one value of the input is.", {
-  default: "float32",
-  choices: Object.keys(DTYPES),
-});
-const VOCAB_FIELD = field("vocab_size", "int", "Token ids are in [0, vocab_size): an Embedding's num_embeddings.", {
-  required: true,
-  min: 2,
-});
-
 interface Props {
+  /** The catalog's fields of the input besides its shape: dtype, vocab_size. */
+  fields: ParamDef[];
   input: InputSpec;
   /** The shape's help, fitted to the first layer. */
   hint: string;
@@ -49,24 +20,25 @@ interface Props {
 }
 
 /** The model's input: one sample's shape, its dtype and (token ids) its vocabulary. */
-export function InputFields({ input, hint, onChange }: Props) {
+export function InputFields({ fields, input, hint, onChange }: Props) {
   const tokens = input.dtype === "int64";
+  const [dtypeField, vocabField] = ["dtype", "vocab_size"].map((name) => fields.find((f) => f.name === name)!);
   return (
     <fieldset className="component" data-component="input">
       <legend>Input</legend>
       <ShapeInput shape={input.shape} hint={hint} onChange={(shape) => onChange({ ...input, shape })} />
       <ParamField
-        def={DTYPE_FIELD}
+        def={dtypeField}
         idPrefix="input"
         value={tokens ? "int64" : undefined}
         onChange={(dtype) =>
-          onChange(dtype === "int64" ? { ...input, dtype: "int64", vocab_size: input.vocab_size ?? BYTES } : { shape: input.shape })
+          onChange(dtype === "int64" ? { ...input, dtype: "int64", vocab_size: input.vocab_size ?? (vocabField.default as number) } : { shape: input.shape })
         }
       />
       <small className="param-doc">{DTYPES[tokens ? "int64" : "float32"]}</small>
       {tokens && (
         <ParamField
-          def={VOCAB_FIELD}
+          def={{ ...vocabField, required: true }}
           idPrefix="input"
           value={input.vocab_size ?? undefined}
           onChange={(vocab) => onChange({ ...input, vocab_size: typeof vocab === "number" ? vocab : null })}

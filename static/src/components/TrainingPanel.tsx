@@ -89,7 +89,7 @@ export function TrainingPanel(props: Props) {
     <section className="panel-section training" aria-label="Training">
       <h2>Model and training</h2>
       <ProblemList problems={props.inputProblems} />
-      <InputFields input={props.input} hint={props.inputHint} onChange={props.onInput} />
+      <InputFields fields={props.catalog.input_fields} input={props.input} hint={props.inputHint} onChange={props.onInput} />
       <ProblemList problems={props.problems} title="Training problems" />
       {training === null ? (
         <>
