@@ -2,7 +2,7 @@ import { MiniMap } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { BlockTab } from "./components/BlockTab";
 import { Breadcrumb } from "./components/Breadcrumb";
-import { Canvas, type SelectionChange } from "./components/Canvas";
+import { Canvas } from "./components/Canvas";
 import { CodePanel } from "./components/CodePanel";
 import { GroupDialog } from "./components/GroupDialog";
 import { HelpDialog } from "./components/HelpDialog";
@@ -15,25 +15,22 @@ import { SidePanel, type Tab } from "./components/SidePanel";
 import { Toolbar } from "./components/Toolbar";
 import { TrainingPanel } from "./components/TrainingPanel";
 import { Welcome } from "./components/Welcome";
+import { useCatalog } from "./hooks/useCatalog";
 import { useChecks } from "./hooks/useChecks";
 import { useDefinitions } from "./hooks/useDefinitions";
 import { useEditing } from "./hooks/useEditing";
-import { useKeymap, type KeyCommand } from "./hooks/useKeymap";
+import { editorCommands } from "./hooks/commands";
+import { useKeymap } from "./hooks/useKeymap";
+import { useSelection } from "./hooks/useSelection";
 import { useViewPrefs } from "./hooks/useViewPrefs";
-import {
-  ApiError,
-  downloadZip,
-  fetchCatalog,
-  fetchExample,
-  listExamples,
-} from "./lib/api";
+import { ApiError, downloadZip, fetchExample } from "./lib/api";
 import { INPUT, emptyDoc, isInlet, openDoc, specFromDoc, withoutLayout, type Doc } from "./lib/doc";
 import { downloadBlob, parseSpecText, saveSpecFile } from "./lib/files";
 import { inputShapeHint } from "./lib/hints";
 import * as H from "./lib/history";
 import { blockDefs, removeDefinition, usesOf } from "./lib/modules";
 import { loadDraft, loadDraftSource, saveDraft } from "./lib/storage";
-import type { Catalog, ExampleInfo, ModuleSpec, Spec } from "./lib/types";
+import type { Spec } from "./lib/types";
 import { useSharing } from "./useSharing";
 
 function initialDoc(): Doc {
@@ -49,27 +46,19 @@ function initialDoc(): Doc {
 }
 
 export function App() {
-  const [catalog, setCatalog] = useState<Catalog | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
-  const [examples, setExamples] = useState<ExampleInfo[]>([]);
+  const { catalog, loadError, examples, library } = useCatalog();
   const [history, setHistory] = useState(() => H.start(initialDoc()));
   const doc = history.present;
-  const [selection, setSelection] = useState<Set<string>>(new Set());
-  const [wireSelection, setWireSelection] = useState<Set<string>>(new Set());
+  const { selection, setSelection, wireSelection, setWireSelection, select, clearSelection, selectNew, revealRequest } =
+    useSelection();
   const [tab, setTab] = useState<Tab>("training");
   const [helpOpen, setHelpOpen] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
   const [fitRequest, setFitRequest] = useState(1);
   const [relayoutRequest, setRelayoutRequest] = useState(0);
-  const [revealRequest, setRevealRequest] = useState<{ ids: string[]; n: number }>({ ids: [], n: 0 });
-  const reveal = useCallback((ids: string[]) => setRevealRequest((r) => ({ ids, n: r.n + 1 })), []);
   const { prefs, toggle, setDirection } = useViewPrefs();
   const fileInput = useRef<HTMLInputElement>(null);
 
-  const library = useMemo<Record<string, ModuleSpec>>(
-    () => Object.fromEntries((catalog?.library ?? []).map((entry) => [entry.name, entry.definition])),
-    [catalog],
-  );
   const defs = useMemo(() => blockDefs(catalog?.blocks ?? [], library, doc.modules), [catalog, library, doc.modules]);
   const current = useMemo(() => specFromDoc(doc), [doc]);
   const spec = current.spec;
@@ -81,37 +70,11 @@ export function App() {
     window.setTimeout(() => setMessage((m) => (m === text ? null : m)), 6000);
   }, []);
 
-  useEffect(() => {
-    fetchCatalog()
-      .then(setCatalog)
-      .catch((e) => setLoadError(`The block catalog did not load: ${e.message}. Reload the page.`));
-    listExamples()
-      .then(setExamples)
-      .catch(() => setExamples([]));
-  }, []);
-
   const change = useCallback((next: Doc, key?: string) => {
     setHistory((h) => H.record(h, next, key ?? null));
   }, []);
 
-  const select = useCallback((change: SelectionChange) => {
-    if (change.nodes) setSelection(change.nodes);
-    if (change.wires) setWireSelection(change.wires);
-  }, []);
-
   const fit = useCallback(() => setFitRequest((n) => n + 1), []);
-  const clearSelection = useCallback(() => {
-    setSelection(new Set());
-    setWireSelection(new Set());
-  }, []);
-  const selectNew = useCallback(
-    (ids: string[]) => {
-      setSelection(new Set(ids));
-      setWireSelection(new Set());
-      reveal(ids);
-    },
-    [reveal],
-  );
   const definitions = useDefinitions({ doc, setHistory, defs, library, selection, selectNew, clearSelection, say, fit });
   const { graph, editing, changeGraph, leave } = definitions;
   const { analysis, checking, code, placed, warnings, inlets, infos, edgeWires } = useChecks({
@@ -197,28 +160,23 @@ export function App() {
   const undo = useCallback(() => setHistory((h) => H.undo(h)), []);
   const redo = useCallback(() => setHistory((h) => H.redo(h)), []);
 
-  const commands: KeyCommand[] = [
-    { keys: ["/"], what: "search the block palette", run: () => document.querySelector<HTMLInputElement>(".palette-search")?.focus() },
-    { keys: ["Enter (palette)"], what: "stack the block under the selection" },
-    { keys: ["Tab / Shift+Tab"], what: "move between toolbar, palette, canvas and panels" },
-    { keys: ["Shift+click"], what: "add a block or a wire to the selection (Shift+drag: select a box)" },
-    { keys: ["Arrow keys"], what: "move the selected blocks (a move that reorders blocks changes the layout)" },
-    { keys: ["delete", "backspace"], what: "delete the selection (a chain stays connected)", run: deleteSelection },
-    { keys: ["mod+z"], what: "undo", run: undo },
-    { keys: ["mod+shift+z", "mod+y"], what: "redo", run: redo },
-    { keys: ["mod+c"], what: "copy blocks", run: copy },
-    { keys: ["mod+v"], what: "paste blocks", run: paste },
-    { keys: ["mod+a"], what: "select every block", run: () => setSelection(new Set(graph.blocks.map((b) => b.id))) },
-    { keys: ["mod+g"], what: "group the selected blocks as a reusable block", run: definitions.startGroup },
-    { keys: ["Double-click"], what: "edit a reusable block's definition (every use changes)" },
-    { keys: ["escape"], what: "back out of the definition being edited", run: () => editing !== null && definitions.leave(definitions.scope.length - 1) },
-    { keys: ["shift+l"], what: "lay the model out again", run: relayout },
-    { keys: ["shift+d"], what: "switch the layout between top-down and left-right", run: () => setDirection(prefs.direction === "DOWN" ? "RIGHT" : "DOWN") },
-    { keys: ["shift+f"], what: "fit the view (at a readable zoom; scroll for the rest)", run: fit },
-    { keys: ["mod+s"], what: "save the model as JSON", run: () => saveSpecFile(spec), anywhere: true },
-    { keys: ["mod+o"], what: "open a model file", run: () => fileInput.current?.click(), anywhere: true },
-    { keys: ["?"], what: "this help", run: () => setHelpOpen(true) },
-  ];
+  const commands = editorCommands({
+    searchPalette: () => document.querySelector<HTMLInputElement>(".palette-search")?.focus(),
+    deleteSelection,
+    undo,
+    redo,
+    copy,
+    paste,
+    selectAll: () => setSelection(new Set(graph.blocks.map((b) => b.id))),
+    group: definitions.startGroup,
+    escape: () => (editing !== null ? definitions.leave(definitions.scope.length - 1) : clearSelection()),
+    relayout,
+    switchDirection: () => setDirection(prefs.direction === "DOWN" ? "RIGHT" : "DOWN"),
+    fit,
+    save: () => saveSpecFile(spec),
+    open: () => fileInput.current?.click(),
+    help: () => setHelpOpen(true),
+  });
   useKeymap(commands, dialogOpen);
 
   const onPageDrop = useCallback(

@@ -46,6 +46,17 @@ def new_model(page: Page, shape: str) -> None:
     page.locator("#input-shape").fill(shape)
 
 
+def model_only(page: Page, shape: str) -> None:
+    """A new model without training settings (so no loss is checked against its output)."""
+    new_model(page, shape)
+    page.get_by_role("button", name="Remove training settings (model only)").click()
+
+
+def add(page: Page, block_type: str) -> None:
+    """Stack a block from the palette under the selection (or the end of the model)."""
+    page.locator(f".palette button[data-block='{block_type}']").click()
+
+
 def open_tab(page: Page, name: str) -> None:
     page.locator(".side .tabs").get_by_role("tab", name=name).click()
 

@@ -191,6 +191,7 @@ def test_wiring_with_large_hit_areas(page: Page) -> None:
 
     # Three wires leave linear_1 (to relu_1, and two more): each click selects the one clicked.
     for target_id in ("linear_3", "add_1"):
+        settled(page)  # the last wire's layout has placed the blocks
         source = node(page, "linear_1").locator(".react-flow__handle-bottom")
         source.drag_to(node(page, target_id))
         expect(wire(page, "linear_1", target_id)).to_have_count(1)

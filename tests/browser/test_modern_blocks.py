@@ -8,22 +8,21 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from .editor import fit, new_model, node, open_tab, saved_spec, select, set_params, wait_valid
+from .editor import (
+    add,
+    fit,
+    model_only,
+    node,
+    open_tab,
+    saved_spec,
+    select,
+    set_params,
+    wait_valid,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 MHA = "multihead_attention_1"
-
-
-def add(page: Page, block_type: str) -> None:
-    """Stack a block from the palette under the selection (or the end of the model)."""
-    page.locator(f".palette button[data-block='{block_type}']").click()
-
-
-def model_only(page: Page, shape: str) -> None:
-    """A new model without training settings (so no loss is checked against its output)."""
-    new_model(page, shape)
-    page.get_by_role("button", name="Remove training settings (model only)").click()
 
 
 def wire_to_slot(page: Page, source: str, target: str, slot: str) -> None:

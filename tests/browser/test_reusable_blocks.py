@@ -9,10 +9,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .editor import (
+    add,
     blocks,
     fit,
     layout_faults,
-    new_model,
+    model_only,
     node,
     open_tab,
     saved_spec,
@@ -26,14 +27,9 @@ from .editor import (
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def add(page: Page, block_type: str) -> None:
-    page.locator(f".palette button[data-block='{block_type}']").click()
-
-
 def mlp_block(page: Page) -> None:
     """input (8) -> Linear 8 -> ReLU -> Linear 8, grouped as MlpBlock exposing `hidden`."""
-    new_model(page, "8")
-    page.get_by_role("button", name="Remove training settings (model only)").click()
+    model_only(page, "8")
     for block_type, params in (
         ("Linear", {"out_features": "8"}),
         ("ReLU", {}),
@@ -115,8 +111,7 @@ def test_repeat_three_times(page: Page) -> None:
 
 
 def test_the_library_brings_its_definition_into_the_model(page: Page) -> None:
-    new_model(page, "64, 8, 8")
-    page.get_by_role("button", name="Remove training settings (model only)").click()
+    model_only(page, "64, 8, 8")
     library = page.locator(".palette [data-category='Library']")
     for name in ("BasicBlock", "Bottleneck", "TransformerBlock", "SqueezeExcitation"):
         expect(library.locator(f"button[data-block='{name}']")).to_have_count(1)

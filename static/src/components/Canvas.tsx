@@ -6,21 +6,20 @@ import {
   applyNodeChanges,
   useReactFlow,
   useUpdateNodeInternals,
-  type Connection,
   type EdgeChange,
-  type FinalConnectionState,
   type Node,
   type NodeChange,
 } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { useAutoLayout } from "../hooks/useAutoLayout";
+import { useWiring } from "../hooks/useWiring";
 import { positionIn, type Graph, type XY } from "../lib/doc";
-import { argumentOf, connect, moveBlocks, reconnect, removeWires } from "../lib/edit";
+import { moveBlocks, removeWires } from "../lib/edit";
 import type { Sizes } from "../lib/geometry";
 import { modelOrder, type Direction } from "../lib/layout";
 import { MODEL_BLOCKS } from "../lib/modules";
 import type { Placed } from "../lib/problems";
-import { inputSlots, incomingWires, slotNames, slotOfHandle, wireId } from "../lib/slots";
+import { inputSlots, incomingWires, slotNames, wireId } from "../lib/slots";
 import type { BlockDef, NodeAnalysis, Problem } from "../lib/types";
 import { BlockNode, InletNode, type BlockData, type InletData, type InletFace } from "./BlockNode";
 import { BLOCK_MIME } from "./Palette";
@@ -83,23 +82,6 @@ function applySelects(changes: { id: string; selected: boolean }[]): Update {
     }
     return next;
   };
-}
-
-/** The node under a screen point (a dropped wire's end), if any. */
-function nodeAt(x: number, y: number): string | null {
-  for (const element of document.elementsFromPoint(x, y)) {
-    const node = element.closest<HTMLElement>(".react-flow__node");
-    if (node?.dataset.id) return node.dataset.id;
-  }
-  return null;
-}
-
-function pointOf(event: MouseEvent | TouchEvent): { x: number; y: number } {
-  if ("changedTouches" in event) {
-    const touch = event.changedTouches[0];
-    return { x: touch.clientX, y: touch.clientY };
-  }
-  return { x: event.clientX, y: event.clientY };
 }
 
 /**
@@ -376,85 +358,7 @@ export function Canvas(props: Props) {
     [onSelect],
   );
 
-  const defOf = useCallback((id: string) => defs.get(doc.blocks.find((b) => b.id === id)?.type ?? ""), [defs, doc]);
-
-  /** Say where a wire to a labelled input went when it is not the input asked for. */
-  const sayArgument = useCallback(
-    (next: Graph, source: string, target: string, slot: number | undefined) => {
-      const names = slotNames(defOf(target));
-      const k = argumentOf(next, source, target);
-      if (slot !== undefined && k >= 0 && k !== slot && names[k]) {
-        props.say(`Wired as the ${names[k]} of ${target}: its inputs are taken in order (${names.join(", ")}).`);
-      }
-    },
-    [defOf, props],
-  );
-
-  const wire = useCallback(
-    (source: string, target: string, slot?: number) => {
-      const def = defOf(target);
-      const next = connect(doc, source, target, def ? def.max_inputs : 1, slot);
-      if (next === doc) props.say(`No wire from ${source} to ${target}: it would repeat a wire or close a loop.`);
-      else {
-        onChange(next);
-        sayArgument(next, source, target, slot);
-      }
-    },
-    [doc, defOf, onChange, props, sayArgument],
-  );
-
-  const onConnect = useCallback(
-    (c: Connection) => {
-      if (c.source && c.target) wire(c.source, c.target, slotOfHandle(defOf(c.target), c.targetHandle));
-    },
-    [wire, defOf],
-  );
-
-  /** A wire dropped on a block (not on its handle) connects to it all the same. */
-  const onConnectEnd = useCallback(
-    (event: MouseEvent | TouchEvent, state: FinalConnectionState) => {
-      if (state.isValid || !state.fromNode || !state.fromHandle) return;
-      const { x, y } = pointOf(event);
-      const other = nodeAt(x, y);
-      if (!other || other === state.fromNode.id) return;
-      if (state.fromHandle.type === "source") wire(state.fromNode.id, other);
-      else wire(other, state.fromNode.id);
-    },
-    [wire],
-  );
-
-  const rewire = useCallback(
-    (old: WireEdge, source: string, target: string, slot?: number) => {
-      const def = defOf(target);
-      const next = reconnect(doc, { source: old.source, target: old.target }, { source, target }, def ? def.max_inputs : 1, slot);
-      if (next === doc) props.say("That wire cannot go there: it would repeat a wire or close a loop.");
-      else {
-        onChange(next);
-        sayArgument(next, source, target, slot);
-      }
-    },
-    [doc, defOf, onChange, props, sayArgument],
-  );
-
-  const onReconnect = useCallback(
-    (old: WireEdge, c: Connection) => {
-      if (c.source && c.target) rewire(old, c.source, c.target, slotOfHandle(defOf(c.target), c.targetHandle));
-    },
-    [rewire, defOf],
-  );
-
-  /** A wire's end let go on a block (not on a handle) moves there all the same. */
-  const onReconnectEnd = useCallback(
-    (event: MouseEvent | TouchEvent, old: WireEdge, fixed: "source" | "target", state: FinalConnectionState) => {
-      if (state.isValid) return;
-      const { x, y } = pointOf(event);
-      const other = nodeAt(x, y);
-      if (!other) return;
-      if (fixed === "source") rewire(old, old.source, other);
-      else rewire(old, other, old.target);
-    },
-    [rewire],
-  );
+  const { onConnect, onConnectEnd, onReconnect, onReconnectEnd } = useWiring({ graph: doc, defs, onChange, say: props.say });
 
   const onDragOver = useCallback((event: DragEvent) => {
     event.preventDefault();

@@ -2,7 +2,8 @@ import { useEffect, useState } from "react";
 import type { GroupRequest } from "../hooks/useDefinitions";
 import type { Doc } from "../lib/doc";
 import { formatValue } from "../lib/params";
-import { exposureName, nameProblem, type Exposure } from "../lib/modules";
+import { exposureName, type Exposure } from "../lib/grouping";
+import { nameProblem } from "../lib/modules";
 import { useModal } from "./useModal";
 
 interface Props {

@@ -42,7 +42,7 @@ export function HelpDialog({ open, commands, onClose }: Props) {
         order; attention's query, key and value (and the decoder's target and memory) are
         labelled handles: the wire on a handle is that argument. Select blocks and press
         Ctrl+G to group them as a reusable block; double-click it to edit its definition
-        (every use changes), Esc to come back out. The canvas lays itself out after every
+        (every use changes), Esc to come back out; its panel repeats it (× N) or ungroups it. The canvas lays itself out after every
         edit; drag a block beside its sibling to swap their places. The mouse wheel scrolls,
         Ctrl+wheel zooms.
       </p>

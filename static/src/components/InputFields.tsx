@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import type { InputSpec, ParamDef } from "../lib/types";
+import { FieldMessages } from "./NameField";
 import { ParamField } from "./ParamField";
 
 type DType = NonNullable<InputSpec["dtype"]>;
@@ -87,16 +88,7 @@ function ShapeInput({ shape, hint, onChange }: ShapeProps) {
           }
         }}
       />
-      {error && (
-        <small className="param-error" role="alert">
-          {error}
-        </small>
-      )}
-      {reverted && (
-        <small className="param-reverted" role="status">
-          {reverted}
-        </small>
-      )}
+      <FieldMessages error={error} reverted={reverted} />
       <small id="input-shape-help" className="param-doc">
         {hint}
       </small>

@@ -44,9 +44,19 @@ export function NameField({ id, label, value, check, onCommit, doc }: Props) {
         onBlur={commit}
         onKeyDown={(e) => e.key === "Enter" && commit()}
       />
-      {problem && (
+      <FieldMessages error={problem} reverted={reverted} />
+      <small className="param-doc">{doc}</small>
+    </div>
+  );
+}
+
+/** Under a field: why its draft is wrong, and why an entry was put back. */
+export function FieldMessages({ error, reverted }: { error: string | null; reverted: string | null }) {
+  return (
+    <>
+      {error && (
         <small className="param-error" role="alert">
-          {problem}
+          {error}
         </small>
       )}
       {reverted && (
@@ -54,7 +64,6 @@ export function NameField({ id, label, value, check, onCommit, doc }: Props) {
           {reverted}
         </small>
       )}
-      <small className="param-doc">{doc}</small>
-    </div>
+    </>
   );
 }

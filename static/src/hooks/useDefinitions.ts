@@ -2,22 +2,8 @@ import { useCallback, useState, type Dispatch, type SetStateAction } from "react
 import { definitionOf, type Doc, type Graph, type XY } from "../lib/doc";
 import * as H from "../lib/history";
 import { placeBlocks } from "../lib/layout";
-import {
-  adoptDefinition,
-  candidates,
-  graphAt,
-  groupAsBlock,
-  planGroup,
-  renameDefinition,
-  ungroup,
-  usedDefinitions,
-  validScope,
-  withGraph,
-  type Candidate,
-  type Exposure,
-  type GroupPlan,
-  type Scope,
-} from "../lib/modules";
+import { candidates, groupAsBlock, planGroup, ungroup, type Candidate, type Exposure, type GroupPlan } from "../lib/grouping";
+import { adoptDefinition, graphAt, renameDefinition, usedDefinitions, validScope, withGraph, type Scope } from "../lib/modules";
 import type { BlockDef, ModuleSpec, Params } from "../lib/types";
 
 /** A "Group as block" in progress: what the selection would become, and what it can expose. */

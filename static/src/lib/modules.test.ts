@@ -5,19 +5,15 @@ import * as H from "./history";
 import {
   adoptDefinition,
   blockDefs,
-  candidates,
   graphAt,
-  groupAsBlock,
-  planGroup,
   removeDefinition,
   renameDefinition,
   setRepeat,
-  ungroup,
   usesOf,
   validScope,
   withGraph,
-  type Exposure,
 } from "./modules";
+import { candidates, groupAsBlock, planGroup, ungroup, type Exposure } from "./grouping";
 import { placeProblems } from "./problems";
 import type { BlockDef, ModuleSpec, ParamDef } from "./types";
 
