@@ -84,6 +84,7 @@ export function App() {
     codeOpen: tab === "code",
     graph,
     editing,
+    opened: definitions.opened,
     say,
   });
 
@@ -263,7 +264,7 @@ export function App() {
       )}
       <main className={`workspace${prefs.minimap ? " with-minimap" : ""}${editing !== null ? " editing" : ""}`} aria-label="Canvas">
         {empty && editing === null && <Welcome examples={examples} onExample={openExample} />}
-        {editing !== null && <Breadcrumb scope={definitions.scope} modelName={doc.name} onLeave={definitions.leave} />}
+        {editing !== null && <Breadcrumb scope={definitions.scope} opened={definitions.opened} modelName={doc.name} onLeave={definitions.leave} />}
         <Canvas
           doc={graph}
           inDefinition={editing !== null}

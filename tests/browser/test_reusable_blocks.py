@@ -68,10 +68,13 @@ def test_group_use_twice_edit_the_definition_and_ungroup(page: Page, tmp_path: P
 
     # Edit the definition in place: no bias on its last Linear; both uses lose 8 parameters.
     fit(page)
-    node(page, "mlp_block_1").dblclick()
+    node(page, "mlp_block_2").dblclick()
     crumbs = page.get_by_role("navigation", name="Editing")
     expect(crumbs).to_contain_text("MlpBlock")
-    expect(node(page, "x")).to_be_visible()  # the definition's input
+    expect(crumbs).to_contain_text("Shapes as in mlp_block_2")
+    # The definition's input and blocks, with the shapes of the use opened (hidden=16).
+    expect(node(page, "x").get_by_test_id("shape")).to_have_text("(8)")
+    expect(node(page, "linear_1").get_by_test_id("shape")).to_have_text("→ (16)")
     expect(blocks(page)).to_have_count(3)
     assert layout_faults(page) == []
     select(page, "linear_2")

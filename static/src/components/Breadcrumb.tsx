@@ -2,13 +2,15 @@ import type { Scope } from "../lib/modules";
 
 interface Props {
   scope: Scope;
+  /** The instance opened at each level: the shapes shown are the last one's. */
+  opened: string[];
   modelName: string;
   /** Back out to the scope at this depth (0: the model). */
   onLeave: (depth: number) => void;
 }
 
 /** Where the canvas is: the model, and the definitions opened from it, each a way back. */
-export function Breadcrumb({ scope, modelName, onLeave }: Props) {
+export function Breadcrumb({ scope, opened, modelName, onLeave }: Props) {
   return (
     <nav className="breadcrumb" aria-label="Editing">
       <ol>
@@ -29,7 +31,9 @@ export function Breadcrumb({ scope, modelName, onLeave }: Props) {
           </li>
         ))}
       </ol>
-      <span className="muted">Editing a block: every use of it changes.</span>
+      <span className="muted">
+        Editing a block: every use of it changes.{opened.length > 0 && ` Shapes as in ${opened.join(" › ")}.`}
+      </span>
     </nav>
   );
 }

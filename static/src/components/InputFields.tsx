@@ -3,14 +3,6 @@ import type { InputSpec, ParamDef } from "../lib/types";
 import { FieldMessages } from "./NameField";
 import { ParamField } from "./ParamField";
 
-type DType = NonNullable<InputSpec["dtype"]>;
-
-/** What each dtype of the spec's `input.dtype` means (typed by the schema: every dtype is here). */
-const DTYPES: Record<DType, string> = {
-  float32: "float32: features (numbers, pixels)",
-  int64: "int64: token ids, each below the vocabulary size (for an Embedding)",
-};
-
 interface Props {
   /** The catalog's fields of the input besides its shape: dtype, vocab_size. */
   fields: ParamDef[];
@@ -36,7 +28,6 @@ export function InputFields({ fields, input, hint, onChange }: Props) {
           onChange(dtype === "int64" ? { ...input, dtype: "int64", vocab_size: input.vocab_size ?? (vocabField.default as number) } : { shape: input.shape })
         }
       />
-      <small className="param-doc">{DTYPES[tokens ? "int64" : "float32"]}</small>
       {tokens && (
         <ParamField
           def={{ ...vocabField, required: true }}

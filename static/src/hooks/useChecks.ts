@@ -3,6 +3,7 @@ import type { InletFace } from "../components/BlockNode";
 import { generateFiles, validate } from "../lib/api";
 import { INPUT, type Doc, type Graph, type specFromDoc } from "../lib/doc";
 import { lint } from "../lib/lint";
+import type { NodeAnalysis } from "../lib/types";
 import { placeProblems } from "../lib/problems";
 import { useDebouncedRequest } from "./useDebouncedRequest";
 
@@ -23,7 +24,19 @@ interface Options {
   /** The graph on the canvas, and the definition it is (null: the model's). */
   graph: Graph;
   editing: string | null;
+  /** The instances opened to reach `editing`, outermost first: the last one's shapes show. */
+  opened: string[];
   say: (text: string) => void;
+}
+
+/** The analysis of the instance reached through `path` (instance ids, outermost first). */
+function openedUse(nodes: Record<string, NodeAnalysis> | undefined, path: string[]): NodeAnalysis | undefined {
+  let use: NodeAnalysis | undefined;
+  for (const id of path) {
+    use = nodes?.[id];
+    nodes = use?.inner ?? undefined;
+  }
+  return use;
 }
 
 /**
@@ -32,7 +45,7 @@ interface Options {
  * editor's own warnings, each block's analysis. An empty canvas is not checked: it shows the
  * welcome, not a problem.
  */
-export function useChecks({ doc, current, specKey, codeOpen, graph, editing, say }: Options) {
+export function useChecks({ doc, current, specKey, codeOpen, graph, editing, opened, say }: Options) {
   const empty = doc.blocks.length === 0;
   const checked = useDebouncedRequest(
     specKey,
@@ -47,6 +60,7 @@ export function useChecks({ doc, current, specKey, codeOpen, graph, editing, say
     onError: (e) => say(`Code generation failed: ${e.message}`),
   });
 
+  const use = editing === null ? undefined : openedUse(analysis?.nodes, opened);
   const index = editing === null ? validated : validated?.modules[editing];
   const placed = useMemo(
     () => placeProblems(analysis?.errors ?? [], index?.nodeIds ?? [], editing ?? undefined),
@@ -57,8 +71,10 @@ export function useChecks({ doc, current, specKey, codeOpen, graph, editing, say
     (): Record<string, InletFace> =>
       editing === null
         ? { [INPUT]: { title: "Input", shape: doc.input.shape, dtype: doc.input.dtype, vocab: doc.input.vocab_size, problems: placed.input } }
-        : Object.fromEntries(graph.inlets.map((i) => [i.id, { title: "input", shape: null, problems: [] }])),
-    [editing, doc.input, placed.input, graph.inlets],
+        : Object.fromEntries(
+            graph.inlets.map((inlet, k) => [inlet.id, { title: "input", shape: use?.input_shapes[k] ?? null, problems: [] }]),
+          ),
+    [editing, doc.input, placed.input, graph.inlets, use],
   );
   return {
     analysis,
@@ -68,7 +84,7 @@ export function useChecks({ doc, current, specKey, codeOpen, graph, editing, say
     warnings,
     inlets,
     /** Each block's analysis (shapes, counts, resolved parameters), by id. */
-    infos: editing === null ? analysis?.nodes : undefined,
+    infos: editing === null ? analysis?.nodes : (use?.inner ?? undefined),
     /** The wire of each edge of the checked spec's graph (problems point at `/edges/i`). */
     edgeWires: index?.edgeWires ?? [],
   };

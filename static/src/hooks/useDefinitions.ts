@@ -32,6 +32,8 @@ interface Options {
  */
 export function useDefinitions({ doc, setHistory, defs, library, selection, selectNew, clearSelection, say, fit }: Options) {
   const [trail, setTrail] = useState<Scope>([]);
+  /** The instance double-clicked at each level of the trail: its shapes show inside. */
+  const [uses, setUses] = useState<string[]>([]);
   const scope = validScope(doc, trail);
   const graph = graphAt(doc, scope);
   const editing = scope.at(-1) ?? null;
@@ -68,8 +70,9 @@ export function useDefinitions({ doc, setHistory, defs, library, selection, sele
   );
 
   const goTo = useCallback(
-    (next: Scope) => {
+    (next: Scope, through: string[]) => {
       setTrail(next);
+      setUses(through);
       clearSelection();
       fit();
     },
@@ -80,13 +83,13 @@ export function useDefinitions({ doc, setHistory, defs, library, selection, sele
   const enter = useCallback(
     (id: string) => {
       const type = graph.blocks.find((b) => b.id === id)?.type;
-      if (type && doc.modules[type]) goTo([...scope, type]);
+      if (type && doc.modules[type]) goTo([...scope, type], [...uses.slice(0, scope.length), id]);
     },
-    [doc.modules, goTo, graph.blocks, scope],
+    [doc.modules, goTo, graph.blocks, scope, uses],
   );
 
   /** Back out to the scope at `depth` (0: the model). */
-  const leave = useCallback((depth: number) => goTo(scope.slice(0, depth)), [goTo, scope]);
+  const leave = useCallback((depth: number) => goTo(scope.slice(0, depth), uses.slice(0, depth)), [goTo, scope, uses]);
 
   /** Would a block of `type` here make a definition use itself? */
   const recursive = useCallback(
@@ -133,6 +136,8 @@ export function useDefinitions({ doc, setHistory, defs, library, selection, sele
 
   return {
     scope,
+    /** The instances opened, outermost first (one per level of `scope`). */
+    opened: uses.slice(0, scope.length),
     graph,
     editing,
     changeGraph,
