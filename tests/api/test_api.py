@@ -36,6 +36,19 @@ def test_catalog_lists_every_block_with_params(client):
     assert {d["kind"] for d in catalog["datasets"]} >= {"csv", "sklearn", "mnist", "image-folder"}
 
 
+def test_catalog_gives_the_input_fields_as_the_spec_takes_them(client):
+    """The editor's input panel is built from these: dtype's choices, the vocabulary's range."""
+    fields = {f["name"]: f for f in client.get("/api/catalog").get_json()["input_fields"]}
+    assert list(fields) == ["dtype", "vocab_size"]
+    assert fields["dtype"]["choices"] == ["float32", "int64"]
+    assert fields["dtype"]["default"] == "float32"
+    vocab = fields["vocab_size"]
+    assert (vocab["default"], vocab["min"]) == (256, 2)  # byte-level to start with
+    spec = {"input": {"shape": [8], "dtype": "int64", "vocab_size": vocab["min"] - 1}, "nodes": []}
+    errors = client.post("/api/validate", json=spec).get_json()["errors"]
+    assert any(e["path"] == "/input/vocab_size" for e in errors)
+
+
 def test_validate_valid_model_gives_shapes_and_counts(client):
     response = client.post("/api/validate", json=load_example("lenet-batchnorm"))
     assert response.status_code == 200
