@@ -148,6 +148,7 @@ MULTIHEAD_ATTENTION = Block(
     key_params=("num_heads", "causal"),
     inputs=Inputs(min=1, max=3, slots=("query", "key", "value")),
     emission=Module(fixed=_FIXED, call=_attention_call),
+    attributes=(("bias", "in_proj_bias"), ("add_bias_kv", "bias_k"), ("causal", "")),
 )
 
 
@@ -181,6 +182,16 @@ def _layer_params(width: str) -> tuple[Param, ...]:
         Param("bias", "bool", True, "Learn biases in the linear layers and norms."),
         _CAUSAL,
     )
+
+
+_LAYER_ATTRIBUTES = (
+    ("nhead", "self_attn.num_heads"),
+    ("dim_feedforward", "linear1.out_features"),
+    ("dropout", "dropout.p"),
+    ("layer_norm_eps", "norm1.eps"),
+    ("bias", "linear1.bias"),
+    ("causal", ""),
+)
 
 
 def _layer_count(params: Params, width: int, attentions: int, norms: int) -> int:
@@ -219,6 +230,7 @@ TRANSFORMER_ENCODER_LAYER = Block(
     key_params=("nhead", "dim_feedforward", "norm_first", "causal"),
     inner_norms=("nn.LayerNorm",),
     emission=Module(fixed=_FIXED, call=_encoder_call),
+    attributes=_LAYER_ATTRIBUTES,
 )
 
 
@@ -255,6 +267,7 @@ TRANSFORMER_DECODER_LAYER = Block(
     inputs=Inputs(min=2, max=2, slots=("target", "memory")),
     inner_norms=("nn.LayerNorm",),
     emission=Module(fixed=_FIXED, call=_decoder_call),
+    attributes=_LAYER_ATTRIBUTES,
 )
 
 BLOCKS = (MULTIHEAD_ATTENTION, TRANSFORMER_ENCODER_LAYER, TRANSFORMER_DECODER_LAYER)

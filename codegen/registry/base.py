@@ -159,7 +159,9 @@ class Block:
     `inner_norms` names normalisation classes inside it (a Transformer layer's
     `nn.LayerNorm`), whose parameters take no weight decay either;
     `initialised` says the training's weight initialisation applies to it (its `weight`; its
-    `bias` becomes zero).
+    `bias` becomes zero). `attributes` says where the torch module keeps a parameter that is
+    not an attribute of the same name (`nhead` is `self_attn.num_heads`), for importers; a
+    parameter set by `forward()` alone (attention's `causal`) maps to "" (not kept).
     """
 
     type: str
@@ -177,6 +179,7 @@ class Block:
     inner_norms: tuple[str, ...] = ()
     initialised: bool = False
     emission: Emission = field(default_factory=Module)
+    attributes: tuple[tuple[str, str], ...] = ()
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
