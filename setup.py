@@ -1,5 +1,6 @@
 """Packaging: `templates/`, `examples/` and the built editor live at the top of the checkout
-(docs/architecture.md, "Layout") and are installed inside the packages, where codegen.resources finds them."""
+(docs/architecture.md, "Layout") and are installed inside the packages, where codegen.resources finds them.
+"""
 
 from pathlib import Path
 
@@ -13,7 +14,9 @@ if Path("static/dist").is_dir():  # the editor, once built by `make`
     SHIPPED["builder.static_dist"] = "static/dist"
 
 setup(
-    packages=find_packages(include=["builder", "builder.*", "codegen", "codegen.*"])
+    packages=find_packages(
+        include=["builder", "builder.*", "codegen", "codegen.*", "importers", "importers.*"]
+    )
     + list(SHIPPED),
     package_dir=SHIPPED,
     package_data={

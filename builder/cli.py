@@ -87,6 +87,25 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    try:  # the importer needs torch; the rest of the CLI does not
+        from importers.command import run_import
+    except ImportError as error:
+        raise CliError(f"import needs PyTorch installed ({error})") from None
+    return run_import(args)
+
+
+def shape_argument(text: str) -> list[int]:
+    """`3,224,224` or `3 224 224` (each word one or more sizes)."""
+    try:
+        sizes = [int(part) for part in text.replace("x", ",").split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of sizes") from None
+    if not sizes or any(size < 1 for size in sizes):
+        raise argparse.ArgumentTypeError(f"{text!r}: sizes are whole numbers of at least 1")
+    return sizes
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     text = json.dumps(json_schema(), indent=2) + "\n"
     if args.output:
@@ -302,6 +321,36 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("-o", "--output", required=True, help="folder (or .zip with --zip)")
     generate.add_argument("--zip", action="store_true", help="write a zip file instead")
     generate.set_defaults(run=cmd_generate)
+
+    imports = commands.add_parser(
+        "import",
+        help="turn a PyTorch model into a spec (traced with torch.fx or torch.export)",
+        description="Trace a PyTorch module and write its spec; exit 2 listing what cannot be "
+        "mapped onto blocks (the op, its module and source line).",
+    )
+    imports.add_argument(
+        "target", help="package.module:factory or path/file.py:Class, called without arguments"
+    )
+    imports.add_argument(
+        "--input-shape",
+        required=True,
+        nargs="+",
+        type=shape_argument,
+        help="one sample's shape without the batch, e.g. 3 224 224",
+    )
+    imports.add_argument("--input-dtype", choices=("float32", "int64"), default="float32")
+    imports.add_argument(
+        "--vocab-size", type=int, help="int64 token ids: their range (default: the Embedding's)"
+    )
+    imports.add_argument("-o", "--output", help="write the spec here (default: stdout)")
+    imports.add_argument("--name", help="the model's name (default: the factory's or class's)")
+    imports.add_argument(
+        "--weights",
+        metavar="FILE",
+        help="write the original's weights under the generated model's names (for train.py "
+        "--init-weights FILE), after checking that the outputs match",
+    )
+    imports.set_defaults(run=cmd_import)
 
     validate = commands.add_parser("validate", help="check a model; exit 2 if invalid")
     validate.add_argument("spec", help="model JSON file, - for stdin, or an example name")

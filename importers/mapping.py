@@ -207,10 +207,14 @@ def _map(call: Call, calls: dict[str, Call], batch: int) -> Mapping:
             "(registry blocks) may hold weights"
         )
     name = call.target if call.kind == "method" else getattr(call.target, "__name__", "")
+    if isinstance(call.target, torch._ops.OpOverload):  # torch.export: aten.mean.dim is mean
+        name = call.target._opname
     name = str(name).removeprefix("__").removesuffix("__").removesuffix("_")
     args = list(call.args)
     if name == "getitem":
         return _map_getitem(call, calls)
+    if name == "select" and [_value(a, calls) for a in args[1:]] == [1, -1]:
+        return "LastStep", {}, [args[0]]
     if name in _PASS_THROUGH:
         return args[0]
     block_type = _SYNONYMS.get(name) or _BY_NAME.get(_normal(name))
@@ -234,6 +238,9 @@ def _map(call: Call, calls: dict[str, Call], batch: int) -> Mapping:
     tensor, params = args[0], _bind(block, call, args[1:], calls)
     if block_type == "Dropout" and params.pop("training", True) is False:
         return tensor
+    dim = params.get("dim")
+    if isinstance(dim, list) and len(dim) == 1:  # x.mean([1]) as torch.export writes it
+        params["dim"] = dim[0]
     params.pop("training", None)
     return block_type, _with_defaults(block, params), [tensor]
 
@@ -258,11 +265,8 @@ def _bind(block: Block, call: Call, args: list[Any], calls: dict[str, Call]) -> 
     else the block's parameters in order)."""
     target = call.target
     names: list[str]
-    try:
-        signature = inspect.signature(target) if callable(target) else None
-    except (TypeError, ValueError):
-        signature = None
-    if signature is not None and call.kind == "function":
+    signature = inspect.signature(target) if inspect.isfunction(target) else None
+    if signature is not None:
         names = [p for p in signature.parameters][1:]
     else:
         names = [p.name for p in block.params if not p.inferred]
@@ -358,11 +362,7 @@ def module_param(module: nn.Module, block: Block, name: str) -> Any:
     where = dict(block.attributes).get(name, name)
     if not where:
         return block.param(name).default if block.param(name) else None
-    value: Any = module
-    for part in where.split("."):
-        value = getattr(value, part, _MISSING)
-        if value is _MISSING:
-            raise _Refused(f"has no attribute {where} (the {name} of {block.type})")
+    value = _attribute(module, where, f"the {name} of {block.type}")
     param = block.param(name)
     if param is not None and param.kind == "bool" and not isinstance(value, bool):
         return value is not None  # a bias or bias_k tensor, or None
@@ -376,17 +376,25 @@ def module_param(module: nn.Module, block: Block, name: str) -> Any:
 _MISSING = object()
 
 
+def _attribute(module: nn.Module, where: str, what: str) -> Any:
+    value: Any = module
+    for part in where.split("."):
+        value = getattr(value, part, _MISSING)
+        if value is _MISSING:
+            raise _Refused(f"has no attribute {where} ({what})")
+    return value
+
+
 def _map_module(call: Call, calls: dict[str, Call]) -> Mapping:
     module = call.target
     block = BLOCKS[type(module).__name__]
     emission = block.emission
     assert isinstance(emission, Module)
     for attribute, code in emission.fixed:
-        if repr(getattr(module, attribute, None)) != code:
-            raise _Refused(
-                f"{attribute}={getattr(module, attribute, None)!r}; TorchCanvas's block uses "
-                f"{attribute}={code}"
-            )
+        where = dict(block.attributes).get(attribute, attribute)
+        value = _attribute(module, where, "how the block is built")
+        if repr(value) != code:
+            raise _Refused(f"{attribute}={value!r}; TorchCanvas's block uses {attribute}={code}")
     if getattr(module, "proj_size", 0):
         raise _Refused("LSTM with proj_size is not a block")
     params = {p.name: module_param(module, block, p.name) for p in block.params if not p.inferred}

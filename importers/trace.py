@@ -85,7 +85,7 @@ def is_block_module(module: nn.Module) -> bool:
 
 class _BlockTracer(fx.Tracer):
     def is_leaf_module(self, m: nn.Module, module_qualified_name: str) -> bool:
-        return is_block_module(m) or super().is_leaf_module(m, module_qualified_name)
+        return is_block_module(m)
 
 
 def user_line(stack_trace: str | None) -> str:

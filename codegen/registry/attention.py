@@ -185,6 +185,7 @@ def _layer_params(width: str) -> tuple[Param, ...]:
 
 
 _LAYER_ATTRIBUTES = (
+    ("batch_first", "self_attn.batch_first"),
     ("nhead", "self_attn.num_heads"),
     ("dim_feedforward", "linear1.out_features"),
     ("dropout", "dropout.p"),

@@ -52,6 +52,12 @@ def parse_args() -> argparse.Namespace:
         "--resume", action="store_true", help="continue from --out/checkpoint.pt"
     )
     parser.add_argument(
+        "--init-weights",
+        type=Path,
+        metavar="FILE",
+        help="start from these weights (a state_dict)",
+    )
+    parser.add_argument(
         "--log-interval",
         type=int,
         default=0,
@@ -263,6 +269,15 @@ def main() -> None:
 
     train_data, val_data = load_data(args.data_dir, device, seed=args.seed)
     model = build_model().to(device)
+    if args.init_weights:  # e.g. the weights `torchcanvas import --weights` wrote
+        try:
+            weights = torch.load(
+                args.init_weights, map_location=device, weights_only=True
+            )
+            model.load_state_dict(weights)
+        except (OSError, RuntimeError, pickle.UnpicklingError) as error:
+            reason = " ".join(str(error).split())[:300]
+            raise SystemExit(f"--init-weights {args.init_weights}: {reason}") from None
     loss_fn = nn.CrossEntropyLoss()
     optimizer = torch.optim.SGD(
         model.parameters(), lr=args.lr, momentum=0.9, weight_decay=0.0001
