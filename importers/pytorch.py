@@ -173,7 +173,7 @@ def map_weights(model: nn.Module, weight_paths: dict[str, str]) -> dict[str, tor
         owner = next((p for p in by_length if key.startswith(p + ".")), None)
         if owner is None:
             raise ImportFailure(f"the weight {key} has no place in the imported model")
-        mapped[weight_paths[owner] + key[len(owner) :]] = tensor.detach().clone()
+        mapped[weight_paths[owner] + key[len(owner) :]] = tensor.detach()
     return mapped
 
 

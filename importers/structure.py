@@ -331,7 +331,9 @@ def _definition_name(scope: Scope, modules: dict[str, Any], firsts: dict[str, se
     if base not in firsts:
         firsts[base] = ids
     else:
-        extra = [i.id for i in scope.items if i.id not in firsts[base]]
+        extra = sorted(
+            (i.id for i in scope.items if i.id not in firsts[base]), key=lambda i: "_" in i
+        )
         word = re.sub(r"_\d+$", "", extra[0]) if extra else ""
         if word.isalpha():
             base += word[0].upper() + word[1:]
