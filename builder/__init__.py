@@ -44,7 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO)
 
     from . import errors, gallery, limits, pages, runs, security, store, workload
-    from .api import api, openapi
+    from .api import api, imports, openapi
     from .api.models import bp as models_api
     from .api.run_tools import bp as run_tools_api
     from .api.runs import bp as runs_api
@@ -59,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(models_api)
     app.register_blueprint(runs_api)
     app.register_blueprint(run_tools_api)
+    app.register_blueprint(imports.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(gallery.bp)

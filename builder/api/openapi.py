@@ -25,6 +25,7 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from codegen.examples import load_example
 
 from ..security import public_base
+from .imports import IMPORT_ROUTES
 from .run_schemas import RUN_ROUTES
 from .schemas import CORE_ROUTES, ROUTES, JsonObject, ModelSpec, Route
 
@@ -212,7 +213,7 @@ DOCS_CSP = "; ".join(
 
 def api_routes() -> list[Route]:
     """Every endpoint of the JSON API, in the order of the reference."""
-    return [*CORE_ROUTES, *ROUTES, *RUN_ROUTES, *DOCS_ROUTES]
+    return [*CORE_ROUTES, *IMPORT_ROUTES, *ROUTES, *RUN_ROUTES, *DOCS_ROUTES]
 
 
 def package_version() -> str:
