@@ -34,6 +34,7 @@ MODULES: dict[str, str] = {
     "editor": "benchmarks.editor",
     "runs": "benchmarks.runs",
     "gpt": "benchmarks.gpt",
+    "imports": "benchmarks.imports",
 }
 """Benchmark name -> module, in the order they run."""
 

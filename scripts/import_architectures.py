@@ -2,8 +2,8 @@
 
     .venv/bin/python scripts/import_architectures.py [NAME ...]
 
-Each model that imports cleanly (every op maps onto a block, the spec checks, and its
-parameter count is torchvision's) is written as NAME.json, and index.json lists them for
+Each model that imports cleanly (every op maps onto a block, the spec checks, its parameter
+count is torchvision's and, with torchvision's weights mapped onto it, its outputs are) is written as NAME.json, and index.json lists them for
 `GET /api/architectures`; the others are printed with the reason. The server only reads
 these files: it never runs model code.
 """
@@ -18,7 +18,9 @@ from pathlib import Path
 import torchvision
 
 from codegen.definitions import graph_size
+from importers.command import TOLERANCE
 from importers.pytorch import ImportFailure, import_model
+from importers.roundtrip import largest_difference
 
 OUT = Path(__file__).resolve().parent.parent / "examples" / "architectures"
 INPUT_SHAPE = [3, 224, 224]
@@ -51,8 +53,12 @@ def main(names: list[str]) -> int:
             ops = sorted({u.op for u in failure.unsupported})
             print(f"{name}: not imported: {failure.reason} {', '.join(ops)}".strip())
             continue
-        if imported.notes and imported.analysis.total_params != imported.original_params:
+        if imported.analysis.total_params != imported.original_params:
             print(f"{name}: not imported: {'; '.join(imported.notes)}")
+            continue
+        difference = largest_difference(model, imported)
+        if not difference <= TOLERANCE:
+            print(f"{name}: not imported: its outputs differ by up to {difference:.3g}")
             continue
         spec = imported.spec
         (OUT / f"{name}.json").write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")

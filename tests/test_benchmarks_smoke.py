@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("tabular", "images", "overhead", "codegen", "http", "editor", "runs")
+BENCHMARKS = ("tabular", "images", "overhead", "codegen", "http", "editor", "runs", "imports")
 
 
 def run_benchmarks(*args: str, json_path: Path) -> subprocess.CompletedProcess[str]:

@@ -1,0 +1,108 @@
+"""Import: `torchcanvas import` time and generated-code size for torchvision models.
+
+For each model: the import's time (trace with torch.fx, map onto blocks, find definitions,
+check the spec) against the baseline of the same run, torch.fx's `symbolic_trace` of the
+model alone; and the generated model.py's size against the blocks it stands for. How both
+grow with the number of modules: torchvision's ResNet with 1, 2, 4 and 8 basic blocks per
+layer (the spec gets longer repeats, not more code).
+
+Run: `python -m benchmarks.run --only imports` (add `--quick` for a smoke-sized run).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from benchmarks.common import Result, median
+
+MODELS = ("alexnet", "vgg11_bn", "resnet18", "resnet50", "squeezenet1_1", "mobilenet_v2",
+          "densenet121")  # fmt: skip
+DEPTHS = (1, 2, 4, 8)
+INPUT_SHAPE = [3, 64, 64]
+
+
+def _timed(function: Callable[[], object], repeats: int) -> tuple[float, list[float]]:
+    seconds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        seconds.append(time.perf_counter() - start)
+    return median(seconds), seconds
+
+
+def _case(label: str, model: Any, repeats: int) -> dict[str, Any]:
+    import torch.fx
+
+    from codegen.definitions import graph_size
+    from codegen.render import render_project
+    from importers.pytorch import import_model
+
+    def run_import() -> Any:
+        return import_model(model, INPUT_SHAPE, name=label)
+
+    imported = run_import()  # warm-up, and the spec measured below
+    fx_s, fx_all = _timed(lambda: torch.fx.symbolic_trace(model), repeats)
+    import_s, import_all = _timed(run_import, repeats)
+    code = render_project(imported.analysis)["model.py"]
+    spec = imported.spec
+    own = sum(len(m["nodes"]) for m in spec.get("modules", {}).values())
+    return {
+        "model": label,
+        "modules": sum(1 for _ in model.modules()),
+        "blocks": graph_size(spec)[0] - own,
+        "definitions": len(spec.get("modules", {})),
+        "params": imported.original_params,
+        "fx_trace_s": fx_s,
+        "import_s": import_s,
+        "model_py_lines": code.count("\n"),
+        "model_py_bytes": len(code.encode()),
+        "fx_runs": fx_all,
+        "import_runs": import_all,
+    }
+
+
+def run(quick: bool = False) -> Result:
+    import torchvision
+    from torchvision.models.resnet import BasicBlock, ResNet
+
+    repeats = 1 if quick else 3
+    cases = []
+    for name in ("resnet18",) if quick else MODELS:
+        cases.append(_case(name, getattr(torchvision.models, name)(), repeats))
+    for depth in (1,) if quick else DEPTHS:
+        model = ResNet(BasicBlock, [depth] * 4)
+        cases.append(_case(f"ResNet, {depth} blocks a layer", model, repeats))
+    rows = [
+        [
+            c["model"],
+            c["modules"],
+            c["blocks"],
+            c["definitions"],
+            f"{c['fx_trace_s'] * 1000:.0f}",
+            f"{c['import_s'] * 1000:.0f}",
+            f"{c['import_s'] / c['fx_trace_s']:.1f}x",
+            f"{c['import_s'] * 1000 / c['modules']:.1f}",
+            c["model_py_lines"],
+            f"{c['model_py_bytes'] / 1024:.1f}",
+            f"{c['model_py_bytes'] / c['blocks']:.0f}",
+        ]
+        for c in cases
+    ]
+    return Result(
+        name="imports",
+        title="Import: time and generated code size of torchvision models",
+        headers=["model", "modules", "blocks", "definitions", "fx trace ms", "import ms",
+                 "import vs. fx trace", "import ms/module", "model.py lines", "model.py KiB",
+                 "model.py bytes/block"],  # fmt: skip
+        rows=rows,
+        notes=[
+            f"Median of {repeats} calls after a warm-up, input {INPUT_SHAPE}. import = "
+            "torch.fx trace with registry blocks as leaves, an example run for shapes, "
+            "mapping, definitions and the spec's full check; fx trace = "
+            "`torch.fx.symbolic_trace(model)` alone (the baseline). blocks = blocks the spec "
+            "stands for with instances and repeats expanded.",
+        ],
+        data={"cases": cases, "input_shape": INPUT_SHAPE},
+    )
