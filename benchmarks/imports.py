@@ -47,11 +47,10 @@ def _case(label: str, model: Any, repeats: int) -> dict[str, Any]:
     import_s, import_all = _timed(run_import, repeats)
     code = render_project(imported.analysis)["model.py"]
     spec = imported.spec
-    own = sum(len(m["nodes"]) for m in spec.get("modules", {}).values())
     return {
         "model": label,
         "modules": sum(1 for _ in model.modules()),
-        "blocks": graph_size(spec)[0] - own,
+        "blocks": graph_size(spec)[0],
         "definitions": len(spec.get("modules", {})),
         "params": imported.original_params,
         "fx_trace_s": fx_s,

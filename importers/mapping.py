@@ -93,71 +93,101 @@ class _Refused(Exception):
 
 
 def map_trace(found: Trace, batch: int) -> Mapped:
-    """The blocks the model's output depends on, from its input."""
+    """The blocks the model's output depends on, from its input.
+
+    Every call is mapped in the traced order (a topological one); then only what the output
+    depends on is kept, and only failures it depends on are reported (an unused `h` of
+    `out, h = self.lstm(x)` is no problem).
+    """
     calls = found.calls
     nodes: dict[str, Node] = {}
     alias: dict[str, str] = {}
-    unsupported: list[Unsupported] = []
-    visiting: set[str] = set()
+    failed: dict[str, Unsupported] = {}
 
-    def resolve(name: str) -> str | None:
-        """The node (or `input`) standing for a call's value; None where it failed."""
-        if name == "input" or name in nodes:
-            return name
-        if name in alias:
-            return alias[name]
-        if name in visiting or name not in calls:
-            return None
-        visiting.add(name)
-        call = calls[name]
+    def resolved(name: str) -> str | None:
+        return name if name == "input" or name in nodes else alias.get(name)
+
+    for name, call in calls.items():
         try:
             mapped = _map(call, calls, batch)
         except _Refused as refused:
-            unsupported.append(
-                Unsupported(
-                    describe_op(call), call.path or _scope(call), call.source, refused.reason
-                )
+            failed[name] = Unsupported(
+                describe_op(call), call.path or _scope(call), call.source, refused.reason
             )
-            return None
+            continue
         if isinstance(mapped, Ref):
-            target = resolve(mapped.name)
+            target = resolved(mapped.name)
             if target is not None:
                 alias[name] = target
-            return target
+            continue
         block_type, params, inputs = mapped
-        resolved = [resolve(r.name) for r in inputs]
-        if any(r is None for r in resolved):
-            return None
-        nodes[name] = Node(
-            name,
-            block_type,
-            params,
-            [r for r in resolved if r],
-            call.path,
-            _node_scope(call),
-            call.source,
-        )
-        return name
-
+        sources = [resolved(r.name) for r in inputs]
+        if all(sources):
+            nodes[name] = Node(
+                name,
+                block_type,
+                params,
+                [s for s in sources if s],
+                call.path,
+                call.scope,
+                call.source,
+            )
     output = found.output
     if not isinstance(output, Ref):
-        unsupported.append(
-            Unsupported("output", "", "", "the model returns several values; one tensor maps")
+        return Mapped(
+            {},
+            "",
+            [Unsupported("output", "", "", "the model returns several values; one tensor maps")],
         )
-        return Mapped({}, "", unsupported)
-    end = resolve(output.name)
+    kept, unsupported = _needed(output.name, calls, nodes, alias, failed)
+    end = resolved(output.name) or ""
     if end == "input":
         unsupported.append(Unsupported("output", "", "", "the model returns its input"))
-    ordered = {k: nodes[k] for k in calls if k in nodes}  # in the traced order
-    return Mapped(ordered, end or "", unsupported)
+    return Mapped({k: nodes[k] for k in calls if k in kept}, end, unsupported)
+
+
+def _needed(
+    output: str,
+    calls: dict[str, Call],
+    nodes: dict[str, Node],
+    alias: dict[str, str],
+    failed: dict[str, Unsupported],
+) -> tuple[set[str], list[Unsupported]]:
+    """The nodes the output depends on, and the failures it depends on (walked back)."""
+    kept: set[str] = set()
+    reported: dict[str, Unsupported] = {}
+    stack, seen = [output], set()
+    while stack:
+        name = stack.pop()
+        if name in seen or name == "input":
+            continue
+        seen.add(name)
+        if name in nodes:
+            kept.add(name)
+            stack.extend(nodes[name].inputs)
+        elif name in alias:
+            stack.append(alias[name])
+        elif name in calls:  # failed, or fed by a failure: look further back
+            if name in failed:
+                reported[name] = failed[name]
+            call = calls[name]
+            refs = _refs_in((call.args, call.kwargs))
+            stack.extend(r.name for r in refs if _is_tensor_ref(r, calls))
+    return kept, [reported[k] for k in calls if k in reported]
+
+
+def _refs_in(value: Any) -> list[Ref]:
+    if isinstance(value, Ref):
+        return [value]
+    if isinstance(value, tuple | list):
+        return [r for v in value for r in _refs_in(v)]
+    if isinstance(value, dict):
+        return [r for v in value.values() for r in _refs_in(v)]
+    return []
 
 
 def _scope(call: Call) -> str:
     return call.scope[-1] if call.scope else ""
-
-
-def _node_scope(call: Call) -> tuple[str, ...]:
-    return call.scope
 
 
 def describe_op(call: Call) -> str:

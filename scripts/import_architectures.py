@@ -37,6 +37,8 @@ def main(names: list[str]) -> int:
     )
     for name in names:
         started = time.perf_counter()
+        index.pop(name, None)  # kept only if it imports cleanly now
+        (OUT / f"{name}.json").unlink(missing_ok=True)
         weights = torchvision.models.get_model_weights(name)
         params = next(iter(weights)).meta.get("num_params", 0) if weights else 0
         if params > MAX_PARAMS:

@@ -88,7 +88,7 @@ def import_onnx() -> Response:
     try:
         from importers.onnx_import import OnnxImportError, onnx_to_spec
     except ImportError:
-        return error_response(501, "this server cannot read ONNX files", "pip install onnx")
+        return error_response(503, "this server cannot read ONNX files", "pip install onnx")
     name = (upload.filename.rsplit("/", 1)[-1].removesuffix(".onnx") or "ONNX model")[:100]
     try:
         spec = onnx_to_spec(data, name)
@@ -117,7 +117,7 @@ IMPORT_ROUTES: list[Route] = [
     Route("get", "/api/architectures/{name}", "The spec of one architecture",
           {200: ModelSpec, 404: _E}, tag="core"),
     Route("post", "/api/import/onnx", "Import an ONNX file",
-          {200: OnnxImport, 400: _E, 413: _E, 415: _E, 422: _E, 429: _E, 501: _E}, tag="core",
+          {200: OnnxImport, 400: _E, 413: _E, 415: _E, 422: _E, 429: _E, 503: _E}, tag="core",
           form=ONNX_FORM, description="The spec of an uploaded .onnx file's graph, parsed with "
           "the onnx package and never run. A file that is not ONNX, or has ops no block does, "
           "gets 422 listing them. Uploads are limited to TORCHCANVAS_MAX_ONNX_BYTES (64 MiB)."),

@@ -23,7 +23,7 @@ import { editorCommands } from "./hooks/commands";
 import { useKeymap } from "./hooks/useKeymap";
 import { useSelection } from "./hooks/useSelection";
 import { useViewPrefs } from "./hooks/useViewPrefs";
-import { ApiError, downloadZip, fetchExample } from "./lib/api";
+import { ApiError, downloadZip, fetchArchitecture, fetchExample, importOnnx } from "./lib/api";
 import { INPUT, emptyDoc, isInlet, openDoc, specFromDoc, withoutLayout, type Doc } from "./lib/doc";
 import { downloadBlob, parseSpecText, saveSpecFile } from "./lib/files";
 import { inputShapeHint } from "./lib/hints";
@@ -46,7 +46,7 @@ function initialDoc(): Doc {
 }
 
 export function App() {
-  const { catalog, loadError, examples, library } = useCatalog();
+  const { catalog, loadError, examples, architectures, library } = useCatalog();
   const [history, setHistory] = useState(() => H.start(initialDoc()));
   const doc = history.present;
   const { selection, setSelection, wireSelection, setWireSelection, select, clearSelection, selectNew, revealRequest } =
@@ -131,6 +131,10 @@ export function App() {
   const openFile = useCallback(
     async (file: File) => {
       try {
+        if (file.name.toLowerCase().endsWith(".onnx")) {
+          load(await importOnnx(file), `Imported ${file.name} (the server read its graph)`);
+          return;
+        }
         load(parseSpecText(await file.text()), `Opened ${file.name}`);
       } catch (e) {
         say(`Could not open ${file.name}: ${(e as Error).message}`);
@@ -198,6 +202,14 @@ export function App() {
     [load, say],
   );
 
+  const openArchitecture = useCallback(
+    (name: string) =>
+      fetchArchitecture(name)
+        .then((spec) => load(spec, `Started from ${name}, imported from torchvision`))
+        .catch((e) => say(`The architecture did not load: ${e.message}`)),
+    [load, say],
+  );
+
   if (loadError) return <p className="fatal">{loadError}</p>;
   if (!catalog) return <p className="loading">Loading the block catalog…</p>;
 
@@ -214,6 +226,7 @@ export function App() {
       <Toolbar
         name={doc.name}
         examples={examples}
+        architectures={architectures}
         canUndo={H.canUndo(history)}
         canRedo={H.canRedo(history)}
         prefs={prefs}
@@ -224,6 +237,7 @@ export function App() {
         onOpen={() => fileInput.current?.click()}
         onSave={() => saveSpecFile(spec)}
         onExample={openExample}
+        onArchitecture={(name) => void openArchitecture(name)}
         onUndo={undo}
         onRedo={redo}
         onLayout={relayout}
@@ -238,7 +252,7 @@ export function App() {
       <input
         ref={fileInput}
         type="file"
-        accept=".json,application/json"
+        accept=".json,application/json,.onnx"
         hidden
         data-testid="open-file"
         onChange={(e) => {

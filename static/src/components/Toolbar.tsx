@@ -1,10 +1,11 @@
 import type { ViewPrefs } from "../hooks/useViewPrefs";
 import type { Direction } from "../lib/layout";
-import type { ExampleInfo } from "../lib/types";
+import type { ArchitectureInfo, ExampleInfo } from "../lib/types";
 
 interface Props {
   name: string;
   examples: ExampleInfo[];
+  architectures: ArchitectureInfo[];
   canUndo: boolean;
   canRedo: boolean;
   prefs: ViewPrefs;
@@ -15,6 +16,7 @@ interface Props {
   onOpen: () => void;
   onSave: () => void;
   onExample: (name: string) => void;
+  onArchitecture: (name: string) => void;
   onUndo: () => void;
   onRedo: () => void;
   onLayout: () => void;
@@ -44,7 +46,7 @@ export function Toolbar(props: Props) {
         <button type="button" onClick={props.onNew}>
           New
         </button>
-        <button type="button" onClick={props.onOpen} title="Ctrl+O">
+        <button type="button" onClick={props.onOpen} title="Open a model (.json) or an ONNX file (.onnx); Ctrl+O">
           Open…
         </button>
         <button type="button" onClick={props.onSave} title="Ctrl+S">
@@ -62,6 +64,20 @@ export function Toolbar(props: Props) {
             </option>
           ))}
         </select>
+        {props.architectures.length > 0 && (
+          <select
+            aria-label="Start from an architecture"
+            value=""
+            onChange={(e) => e.target.value && props.onArchitecture(e.target.value)}
+          >
+            <option value="">Architectures…</option>
+            {props.architectures.map((x) => (
+              <option key={x.name} value={x.name} title={x.description}>
+                {`${x.title} (${(x.params / 1e6).toFixed(1)} M parameters)`}
+              </option>
+            ))}
+          </select>
+        )}
       </div>
       <div className="toolbar-group" role="group" aria-label="Edit">
         <button type="button" onClick={props.onUndo} disabled={!props.canUndo} title="Ctrl+Z">

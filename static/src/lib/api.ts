@@ -1,5 +1,5 @@
 /** Calls to the Flask JSON API. Every error body is `{"errors": [{path, message, hint}]}`. */
-import type { Analysis, Catalog, ExampleInfo, Problem, Spec } from "./types";
+import type { Analysis, ArchitectureInfo, Catalog, ExampleInfo, Problem, Spec } from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -50,6 +50,25 @@ export async function listExamples(): Promise<ExampleInfo[]> {
 
 export async function fetchExample(name: string): Promise<Spec> {
   return (await request(`/api/examples/${encodeURIComponent(name)}`)).json();
+}
+
+/** torchvision's models, imported beforehand, that this server takes. */
+export async function listArchitectures(): Promise<ArchitectureInfo[]> {
+  return (await request("/api/architectures")).json().then((body) => body.architectures);
+}
+
+export async function fetchArchitecture(name: string): Promise<Spec> {
+  return (await request(`/api/architectures/${encodeURIComponent(name)}`)).json();
+}
+
+/** The spec of an ONNX file (the server parses it; unsupported ops come back as problems). */
+export async function importOnnx(file: File): Promise<Spec> {
+  const form = new FormData();
+  form.append("file", file);
+  const response = await request("/api/import/onnx", { method: "POST", body: form });
+  const body = await response.json();
+  if (response.status === 422) throw new ApiError(422, body.errors ?? []);
+  return body.spec;
 }
 
 /** The analysis of a spec; invalid specs (422) carry their problems in `errors`. */

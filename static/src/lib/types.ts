@@ -20,6 +20,7 @@ export type Problem = Schemas["ErrorItem"];
 export type NodeAnalysis = Schemas["NodeResult"];
 export type Analysis = Schemas["ValidationResult"];
 export type ExampleInfo = Schemas["ExampleSummary"];
+export type ArchitectureInfo = Schemas["ArchitectureSummary"];
 
 export type Params = Record<string, unknown>;
 export type SpecNode = Schemas["NodeSpec"];
