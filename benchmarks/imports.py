@@ -11,25 +11,15 @@ Run: `python -m benchmarks.run --only imports` (add `--quick` for a smoke-sized 
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
-from benchmarks.common import Result, median
+from benchmarks.common import Result
+from benchmarks.generation import timed
 
 MODELS = ("alexnet", "vgg11_bn", "resnet18", "resnet50", "squeezenet1_1", "mobilenet_v2",
           "densenet121")  # fmt: skip
 DEPTHS = (1, 2, 4, 8)
 INPUT_SHAPE = [3, 64, 64]
-
-
-def _timed(function: Callable[[], object], repeats: int) -> tuple[float, list[float]]:
-    seconds = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        seconds.append(time.perf_counter() - start)
-    return median(seconds), seconds
 
 
 def _case(label: str, model: Any, repeats: int) -> dict[str, Any]:
@@ -42,9 +32,9 @@ def _case(label: str, model: Any, repeats: int) -> dict[str, Any]:
     def run_import() -> Any:
         return import_model(model, INPUT_SHAPE, name=label)
 
-    imported = run_import()  # warm-up, and the spec measured below
-    fx_s, fx_all = _timed(lambda: torch.fx.symbolic_trace(model), repeats)
-    import_s, import_all = _timed(run_import, repeats)
+    imported = run_import()  # the spec measured below
+    fx_s, fx_all = timed(lambda: torch.fx.symbolic_trace(model), repeats)
+    import_s, import_all = timed(run_import, repeats)
     code = render_project(imported.analysis)["model.py"]
     spec = imported.spec
     return {
@@ -97,7 +87,7 @@ def run(quick: bool = False) -> Result:
                  "model.py bytes/block"],  # fmt: skip
         rows=rows,
         notes=[
-            f"Median of {repeats} calls after a warm-up, input {INPUT_SHAPE}. import = "
+            f"Median of {repeats} calls after a warm-up call, input {INPUT_SHAPE}. import = "
             "torch.fx trace with registry blocks as leaves, an example run for shapes, "
             "mapping, definitions and the spec's full check; fx trace = "
             "`torch.fx.symbolic_trace(model)` alone (the baseline). blocks = blocks the spec "

@@ -30,6 +30,31 @@ interface Props {
   onMyModels: () => void;
 }
 
+interface StartItem {
+  name: string;
+  title: string;
+  description: string;
+}
+
+/** A menu of models to start from: picking one loads it (the menu stays on its title). */
+function StartFrom(props: {
+  label: string;
+  placeholder: string;
+  items: StartItem[];
+  onPick: (name: string) => void;
+}) {
+  return (
+    <select aria-label={props.label} value="" onChange={(e) => e.target.value && props.onPick(e.target.value)}>
+      <option value="">{props.placeholder}</option>
+      {props.items.map((x) => (
+        <option key={x.name} value={x.name} title={x.description}>
+          {x.title}
+        </option>
+      ))}
+    </select>
+  );
+}
+
 /** The main commands. Every one has a keyboard shortcut too (see the help dialog). */
 export function Toolbar(props: Props) {
   return (
@@ -52,31 +77,22 @@ export function Toolbar(props: Props) {
         <button type="button" onClick={props.onSave} title="Ctrl+S">
           Save JSON
         </button>
-        <select
-          aria-label="Start from an example"
-          value=""
-          onChange={(e) => e.target.value && props.onExample(e.target.value)}
-        >
-          <option value="">Examples…</option>
-          {props.examples.map((x) => (
-            <option key={x.name} value={x.name} title={x.description}>
-              {x.title}
-            </option>
-          ))}
-        </select>
+        <StartFrom
+          label="Start from an example"
+          placeholder="Examples…"
+          items={props.examples}
+          onPick={props.onExample}
+        />
         {props.architectures.length > 0 && (
-          <select
-            aria-label="Start from an architecture"
-            value=""
-            onChange={(e) => e.target.value && props.onArchitecture(e.target.value)}
-          >
-            <option value="">Architectures…</option>
-            {props.architectures.map((x) => (
-              <option key={x.name} value={x.name} title={x.description}>
-                {`${x.title} (${(x.params / 1e6).toFixed(1)} M parameters)`}
-              </option>
-            ))}
-          </select>
+          <StartFrom
+            label="Start from an architecture"
+            placeholder="Architectures…"
+            items={props.architectures.map((x) => ({
+              ...x,
+              title: `${x.title} (${(x.params / 1e6).toFixed(1)} M parameters)`,
+            }))}
+            onPick={props.onArchitecture}
+          />
         )}
       </div>
       <div className="toolbar-group" role="group" aria-label="Edit">
