@@ -122,7 +122,16 @@ def map_trace(found: Trace, batch: int) -> Mapped:
             continue
         block_type, params, inputs = mapped
         sources = [resolved(r.name) for r in inputs]
-        if all(sources):
+        held = [r.name for r in inputs if r.name in calls and calls[r.name].kind == "attribute"]
+        if held:
+            failed[name] = Unsupported(
+                describe_op(call),
+                call.path or _scope(call),
+                call.source,
+                f"uses {calls[held[0]].path}, a parameter or buffer of a module used directly in "
+                "forward; only layers (registry blocks) may hold weights",
+            )
+        elif all(sources):
             nodes[name] = Node(
                 name,
                 block_type,
@@ -171,8 +180,12 @@ def _needed(
             if name in failed:
                 reported[name] = failed[name]
             call = calls[name]
-            refs = _refs_in((call.args, call.kwargs))
-            stack.extend(r.name for r in refs if _is_tensor_ref(r, calls))
+            refs = _refs_in((call.args, call.kwargs))  # data, not the weights it was given
+            stack.extend(
+                r.name
+                for r in refs
+                if _is_tensor_ref(r, calls) and calls.get(r.name, call).kind != "attribute"
+            )
     return kept, [reported[k] for k in calls if k in reported]
 
 

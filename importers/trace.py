@@ -10,6 +10,7 @@ plain value for sizes), the modules around it and the line of the user's code it
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from torch import nn
 
 from codegen.registry import BLOCKS
 
-TORCH_DIR = str(Path(torch.__file__).parent)
+TORCH_DIR = os.path.join(Path(torch.__file__).parent, "")
 _FRAME = re.compile(r'File "([^"]+)", line (\d+), in (\S+)')
 
 
