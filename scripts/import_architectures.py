@@ -74,7 +74,7 @@ def main(names: list[str]) -> int:
             "definitions": len(spec.get("modules", {})),
         }
         seconds = time.perf_counter() - started
-        print(f"{name}: {index[name]['params']:,} parameters, {index[name]['blocks']} blocks "
+        print(f"{name}: {index[name]['params']:,} parameters, {graph_size(spec)[0]} blocks "
               f"({seconds:.1f} s)")  # fmt: skip
     ordered = [index[k] for k in sorted(index)]
     index_path.write_text(json.dumps(ordered, indent=1) + "\n", encoding="utf-8")

@@ -16,6 +16,7 @@ from codegen.architectures import list_architectures, load_architecture
 
 from ..errors import error_response, problems_response
 from ..limits import work
+from . import graph_limits
 from .models import json_response
 from .schemas import ErrorResponse, ModelSpec, Route, _Out
 
@@ -32,6 +33,7 @@ class ArchitectureSummary(_Out):
     description: str
     params: int = Field(description="parameter count (as torchvision's model)")
     blocks: int = Field(description="blocks with every instance and repeat expanded")
+    edges: int = Field(description="edges, counted the same way")
     definitions: int = Field(description="reusable block definitions in the spec")
 
 
@@ -51,8 +53,12 @@ class OnnxImport(_Out):
 
 @bp.get("/api/architectures")
 def get_architectures() -> Response:
-    limit = int(current_app.config["MAX_NODES"])
-    found = [ArchitectureSummary(**a) for a in list_architectures() if a["blocks"] <= limit]
+    nodes, edges = graph_limits()
+    found = [
+        ArchitectureSummary(**a)
+        for a in list_architectures()
+        if a["blocks"] <= nodes and a["edges"] <= edges
+    ]
     return json_response(ArchitectureList(architectures=found))
 
 
@@ -113,7 +119,7 @@ _E = ErrorResponse
 IMPORT_ROUTES: list[Route] = [
     Route("get", "/api/architectures", "Architectures to start from", {200: ArchitectureList},
           tag="core", description="torchvision's classification models that import cleanly, "
-          "as pre-imported specs (within this server's MAX_NODES)."),
+          "as pre-imported specs (within this server's MAX_NODES and MAX_EDGES)."),
     Route("get", "/api/architectures/{name}", "The spec of one architecture",
           {200: ModelSpec, 404: _E}, tag="core"),
     Route("post", "/api/import/onnx", "Import an ONNX file",
