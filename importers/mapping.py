@@ -284,6 +284,11 @@ def _map(call: Call, calls: dict[str, Call], batch: int) -> Mapping:
     dim = params.get("dim")
     if isinstance(dim, list) and len(dim) == 1:  # x.mean([1]) as torch.export writes it
         params["dim"] = dim[0]
+    elif isinstance(dim, list):
+        raise _Refused(
+            f"over the dimensions {dim} at once; the block takes one (for the mean over the "
+            "positions of an image, AdaptiveAvgPool2d(1) and Flatten)"
+        )
     params.pop("training", None)
     return block_type, _with_defaults(block, params), [tensor]
 
