@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import inspect
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,6 +179,3 @@ def map_weights(model: nn.Module, weight_paths: dict[str, str]) -> dict[str, tor
 def target_name(target: str) -> str:
     """A model name from a TARGET: `torchvision.models:resnet18` -> `resnet18`."""
     return target.rpartition(":")[2] or "Imported model"
-
-
-__all__ = ["ImportFailure", "Imported", "import_model", "inspect", "load_target", "map_weights"]
