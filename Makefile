@@ -69,12 +69,12 @@ system-packages:
 	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium postgresql redis-server wrk >/dev/null; }
 
 lint: $(VENV)/.test
-	$(BIN)/ruff check builder codegen tests benchmarks scripts
-	$(BIN)/black --check builder codegen tests benchmarks scripts
+	$(BIN)/ruff check builder codegen importers tests benchmarks scripts
+	$(BIN)/black --check builder codegen importers tests benchmarks scripts
 
 format: $(VENV)/.test
-	$(BIN)/ruff check --fix builder codegen tests benchmarks
-	$(BIN)/black builder codegen tests benchmarks
+	$(BIN)/ruff check --fix builder codegen importers tests benchmarks
+	$(BIN)/black builder codegen importers tests benchmarks
 
 bench: $(VENV)/.test $(FRONTEND) system-packages
 	scripts/with-postgres.sh scripts/with-redis.sh $(BIN)/python -m benchmarks.run

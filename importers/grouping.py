@@ -166,7 +166,7 @@ def _definition(name: str, members: list[Scope]) -> dict[str, Any]:
     nodes, edges = spec_graph(first, param_of)
     entry: dict[str, Any] = {
         "description": f"{type(first.module).__name__} of the imported model ({first.path}"
-        + (f" and {len(members) - 1} more)" if len(members) > 1 else ")"),
+        + (f" and {len(members) - 1} more)." if len(members) > 1 else ")."),
     }
     if params:
         entry["params"] = params
