@@ -56,7 +56,9 @@ def fill_instance_params(scope: Scope) -> None:
 
 
 def find_repeats(scope: Scope) -> None:
-    """Runs of equal instances that make a whole container: one repeated instance."""
+    """Runs of equal instances in one container, each keeping the shape: one repeated
+    instance, named as the container when the run is all of it (`layer1`, whose weights
+    keep their names, `layer1.0.conv1`), else as its first (`layer3_1`)."""
     items, merged, k = scope.items, [], 0
     while k < len(items):
         item, end = items[k], k + 1
@@ -74,19 +76,16 @@ def find_repeats(scope: Scope) -> None:
         ):
             end += 1
         run = items[k:end]
-        size = (
-            len(getattr(scope.module.get_submodule(container[0]), "_modules", {}))
-            if container
-            else 0
-        )
-        if len(run) > 1 and len(run) == size and item.scope is not None:
-            repeated = Item(container[1], item.type, item.params, item.inputs, item.free)
+        if len(run) > 1 and container and all(i.scope and i.scope.keeps_shape for i in run):
+            whole = len(scope.module.get_submodule(container[0])._modules) == len(run)
+            name = container[1] if whole else run[0].id
+            repeated = Item(name, item.type, item.params, item.inputs, item.free)
             repeated.scope = item.scope
             repeated.repeat = [i.scope for i in run if i.scope]
             for later in items[end:]:
-                later.inputs = [container[1] if r == run[-1].id else r for r in later.inputs]
+                later.inputs = [name if r == run[-1].id else r for r in later.inputs]
             if scope.out_id == run[-1].id:
-                scope.out_id = container[1]
+                scope.out_id = name
             merged.append(repeated)
         else:
             merged.extend(run)

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 
 from .calls import Refused, is_tensor_ref, map_call
-from .trace import Call, Ref, Trace
+from .trace import Call, Ref, TensorValue, Trace
 
 
 @dataclass
@@ -27,6 +27,8 @@ class Node:
     path: str
     scope: tuple[str, ...]
     source: str
+    shape: tuple[int, ...] | None = None
+    """Of its output in the example run (with the batch)."""
 
 
 @dataclass
@@ -101,6 +103,7 @@ def map_trace(found: Trace, batch: int) -> Mapped:
                 call.path,
                 call.scope,
                 call.source,
+                _shape(call.value),
             )
     output = found.output
     if not isinstance(output, Ref):
@@ -158,6 +161,13 @@ def _refs_in(value: Any) -> list[Ref]:
     if isinstance(value, dict):
         return [r for v in value.values() for r in _refs_in(v)]
     return []
+
+
+def _shape(value: Any) -> tuple[int, ...] | None:
+    """A tensor's shape; of a recurrent or attention block's (output, state), the output's."""
+    if isinstance(value, tuple | list) and value:
+        value = value[0]
+    return value.shape if isinstance(value, TensorValue) else None
 
 
 def _scope(call: Call) -> str:

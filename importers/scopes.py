@@ -39,6 +39,8 @@ class Scope:
     out_id: str = ""
     definition: str = ""
     values: dict[str, Any] = field(default_factory=dict)
+    keeps_shape: bool = False
+    """Its output has its input's shape (so that it can be repeated)."""
 
 
 @dataclass

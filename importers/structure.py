@@ -109,6 +109,10 @@ def _scopes(mapped: Mapped, model: nn.Module) -> dict[str, Scope]:
             inputs, outputs = _interface(names, mapped, users)
         if len(inputs) == 1 and len(outputs) == 1 and len(names) < len(mapped.nodes):
             chosen[path] = Scope(path, module, inputs, outputs[0])
+            source = mapped.nodes.get(inputs[0])
+            chosen[path].keeps_shape = source is not None and (
+                source.shape == mapped.nodes[outputs[0]].shape
+            )
     # each node belongs to its innermost chosen scope; each scope to its innermost chosen one
     for node in mapped.nodes.values():
         owner = next((p for p in reversed(node.scope) if p in chosen), "")
