@@ -32,7 +32,7 @@ def test_open_an_onnx_file(page: Page, tmp_path: Path) -> None:
     path = tmp_path / "tiny.onnx"
     torch.onnx.export(model.eval(), (torch.randn(1, 1, 8, 8),), dynamo=True).save(str(path))
     page.get_by_test_id("open-file").set_input_files(str(path))
-    expect(page.locator(".status")).to_contain_text("Imported tiny.onnx")
-    expect(blocks(page)).to_have_count(4)
+    expect(blocks(page)).to_have_count(4, timeout=30_000)
+    expect(page.get_by_label("Model name")).to_have_value("tiny")
     wait_valid(page)
     expect(total_params(page)).to_contain_text(f"{sum(p.numel() for p in model.parameters()):,}")
