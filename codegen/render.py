@@ -319,7 +319,9 @@ def _training_context(
     }
     steps = [a for a in plan.augmentations if a.type != "Resize"]
     resize = next((a.params["size"] for a in plan.augmentations if a.type == "Resize"), None)
-    data_imports = ["eval_batches", "load_data", "num_samples", "train_batches"]
+    data_imports = ["load_data", "num_samples", "train_batches"]
+    if has_val or context["has_test"]:
+        data_imports.append("eval_batches")
     if context["has_test"]:
         data_imports.append("load_test_data")
     if predict_test:

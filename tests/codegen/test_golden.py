@@ -6,7 +6,8 @@ When the change is intended, rewrite the golden copies and review them like code
     UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/codegen/test_golden.py
     git diff tests/codegen/golden
 
-The golden files live in tests/codegen/golden/<example>/<file>; ruff and black leave
+The golden files live in tests/codegen/golden/<name>/<file>, for some examples and for
+the variants of variants.py (training features no example uses); ruff and black leave
 them alone (see extend-exclude in pyproject.toml), since they are black's default style.
 """
 
@@ -15,7 +16,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import io
-import json
 import os
 import subprocess
 import sys
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from variants import VARIANTS, spec_of
 
 from codegen.render import generate, zip_project
 
@@ -36,12 +37,13 @@ PINNED = [
     "char-gpt",
     "lstm-text-classifier",
     "resnet18",
+    *VARIANTS,
 ]
 UPDATE = bool(os.environ.get("UPDATE_GOLDEN"))
 
 
 def _spec(name: str) -> dict[str, Any]:
-    return json.loads((ROOT / "examples" / f"{name}.json").read_text(encoding="utf-8"))
+    return spec_of(name)
 
 
 def _diff(name: str, file: str, expected: bytes, actual: bytes) -> str:
@@ -104,11 +106,13 @@ def test_generation_is_deterministic(name: str) -> None:
 
 
 _DIGEST_SCRIPT = """
-import hashlib, json, sys
+import hashlib, sys
+sys.path.insert(0, "tests/codegen")
 from codegen.render import generate
+from variants import spec_of
 digest = hashlib.sha256()
 for name in sys.argv[1:]:
-    files = generate(json.load(open(f"examples/{name}.json", encoding="utf-8")))
+    files = generate(spec_of(name))
     for file in sorted(files):
         digest.update(file.encode() + b"\\0" + files[file].encode("utf-8") + b"\\0")
 print(digest.hexdigest())

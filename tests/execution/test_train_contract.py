@@ -176,10 +176,13 @@ def test_history_is_json_with_numbers(digits_project):
 
 
 def test_speed_options_mixed_precision_channels_last_compile(tmp_path):
-    """Off by default; when on, the script still trains (on the CPU autocast stays off)."""
+    """One mixed-precision path (autocast on CUDA only), on from the spec or from
+    --mixed-precision; compile and channels_last only when asked for."""
     plain = write_project(load_example("digits-resnet"), tmp_path / "plain")
     text = (plain / "train.py").read_text()
-    assert "autocast" not in text and "torch.compile" not in text and "channels_last" not in text
+    assert "torch.compile" not in text and "channels_last" not in text
+    assert '"--mixed-precision",\n        action=argparse.BooleanOptionalAction,\n' in text
+    assert "default=False,\n        help=\"16-bit autocast on CUDA\"" in text
     spec = with_training(
         load_example("digits-resnet"),
         epochs=2,
@@ -189,7 +192,8 @@ def test_speed_options_mixed_precision_channels_last_compile(tmp_path):
     )
     folder = write_project(spec, tmp_path / "fast")
     text = (folder / "train.py").read_text()
-    assert "torch.autocast" in text and "torch.compile(model)" in text
+    assert "default=True,\n        help=\"16-bit autocast on CUDA\"" in text
+    assert "torch.compile(model)" in text
     run = run_train(folder, "--limit-batches", "3", out="fast", timeout=600)
     assert run.returncode == 0, run.stderr
     resumed = run_train(folder, "--epochs", "3", "--limit-batches", "3", "--resume", out="fast")
