@@ -58,7 +58,9 @@ ALLOWED_MODULES = {
     "gzip",
     "csv",
     "typing",
-    "os",  # only os.cpu_count() for the number of loader workers (checked below)
+    "itertools",
+    "contextlib",
+    "os",  # os.cpu_count() for loader workers, os.environ for torchrun's (checked below)
 }
 ALLOWED_PREFIXES = ("torch.", "torchvision.", "matplotlib.")
 FORBIDDEN_CALLS = {"eval", "exec", "__import__", "compile", "breakpoint", "globals", "locals"}
