@@ -182,7 +182,7 @@ def test_speed_options_mixed_precision_channels_last_compile(tmp_path):
     text = (plain / "train.py").read_text()
     assert "torch.compile" not in text and "channels_last" not in text
     assert '"--mixed-precision",\n        action=argparse.BooleanOptionalAction,\n' in text
-    assert "default=False,\n        help=\"16-bit autocast on CUDA\"" in text
+    assert 'default=False,\n        help="16-bit autocast on CUDA"' in text
     spec = with_training(
         load_example("digits-resnet"),
         epochs=2,
@@ -192,7 +192,7 @@ def test_speed_options_mixed_precision_channels_last_compile(tmp_path):
     )
     folder = write_project(spec, tmp_path / "fast")
     text = (folder / "train.py").read_text()
-    assert "default=True,\n        help=\"16-bit autocast on CUDA\"" in text
+    assert 'default=True,\n        help="16-bit autocast on CUDA"' in text
     assert "torch.compile(model)" in text
     run = run_train(folder, "--limit-batches", "3", out="fast", timeout=600)
     assert run.returncode == 0, run.stderr

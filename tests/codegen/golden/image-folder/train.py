@@ -362,7 +362,7 @@ def load_checkpoint(
 
 
 def load_weights(model: nn.Module, path: Path) -> None:
-    """Start from a state_dict (e.g. the weights `torchcanvas import --weights` wrote)."""
+    """Start from a state_dict, e.g. what `torchcanvas import --weights` wrote."""
     try:
         model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     except (OSError, RuntimeError, pickle.UnpicklingError) as error:
