@@ -43,7 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     logging.basicConfig(level=logging.INFO)
 
-    from . import errors, gallery, limits, pages, runs, security, store, workload
+    from . import errors, gallery, graph_files, limits, pages, runs, security, store, workload
     from .api import api, imports, openapi
     from .api.models import bp as models_api
     from .api.run_tools import bp as run_tools_api
@@ -63,4 +63,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(openapi.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(gallery.bp)
+    app.register_blueprint(graph_files.bp)
     return app

@@ -166,7 +166,12 @@ def thumbnail(spec_text: str) -> Markup:
     return thumbnail_svg(_parse(spec_text))
 
 
-LEXERS: dict[str, type[Lexer]] = {".py": PythonLexer, ".md": MarkdownLexer, ".json": JsonLexer}
+LEXERS: dict[str, type[Lexer]] = {
+    ".py": PythonLexer,
+    ".md": MarkdownLexer,
+    ".json": JsonLexer,
+    ".ipynb": JsonLexer,
+}
 
 
 @cache

@@ -28,6 +28,7 @@ from .classes import (
 )
 from .literals import docstring_line, docstring_text, markdown_text, one_line, py
 from .names import class_name, slug
+from .notebook import compose_notebook
 from .problems import SpecError
 from .registry import BLOCKS, Dataset, Init, Scheduler
 from .registry.base import fmt_shape
@@ -71,9 +72,11 @@ def _format(code: str) -> str:
 
 
 def render_project(analysis: Analysis) -> dict[str, str]:
-    """model.py, train.py, data.py, predict.py, README.md, requirements.txt and spec.json.
+    """model.py, data.py, train.py, predict.py, export.py, notebook.ipynb, README.md,
+    requirements.txt and spec.json.
 
-    A spec without `training` is a model only: model.py, README.md, requirements.txt, spec.json.
+    A spec without `training` is a model only: model.py, export.py, README.md,
+    requirements.txt, spec.json.
     """
     assert analysis.spec is not None
     context = project_context(analysis)
@@ -87,6 +90,7 @@ def render_project(analysis: Analysis) -> dict[str, str]:
     if analysis.training is None:
         return {
             "model.py": _format(env.get_template("model.py.j2").render(context)),
+            "export.py": _format(env.get_template("export.py.j2").render(context)),
             "requirements.txt": env.get_template("requirements.txt.j2").render(context),
             "README.md": env.get_template("README.md.j2").render(context),
             "spec.json": spec_json,
@@ -100,10 +104,14 @@ def render_project(analysis: Analysis) -> dict[str, str]:
         ),
         "data.py": _format(env.get_template("data.py.j2").render(context)),
         "train.py": _format(env.get_template("train.py.j2").render(context)),
+        "export.py": _format(env.get_template("export.py.j2").render(context)),
         "requirements.txt": env.get_template("requirements.txt.j2").render(context),
         "README.md": env.get_template("README.md.j2").render(context),
         "spec.json": spec_json,
     }
+    layout = env.get_template("notebook.cells.j2").render(context)
+    sources = tuple((name, text) for name, text in files.items() if name.endswith(".py"))
+    files["notebook.ipynb"] = compose_notebook(layout, sources, _format)
     return files
 
 
@@ -140,6 +148,7 @@ def project_context(analysis: Analysis) -> dict[str, Any]:
         "slug": slug(spec.name),
         "input_shape": py(tuple(spec.input.shape)),
         "input_dtype": spec.input.dtype,
+        "vocab_size": spec.input.vocab_size,
         "batch_input": fmt_shape(("N", *spec.input.shape)),
         "batch_output": fmt_shape(("N", *output_shape)),
         "total_params": f"{analysis.total_params:,}",
@@ -309,7 +318,6 @@ def _training_context(
         "predict_kind": data.predicts,
         "next_token": plan.next_token,
         "tokenizer": params_raw.get("tokenizer"),
-        "vocab_size": spec.input.vocab_size,
         "confusion": plan.task in ("classification", "binary")
         and not plan.next_token
         and (has_val or data.test_split),

@@ -34,6 +34,7 @@ bp = Blueprint("openapi", __name__)
 REF = "#/components/schemas/{model}"
 JSON = "application/json"
 FORM = "multipart/form-data"
+BINARY = {"type": "string", "format": "binary"}
 EXAMPLE_SPEC = "digits-mlp"  # the request body example of every spec-taking operation
 
 DOCS_ROUTES: list[Route] = [
@@ -77,6 +78,8 @@ DESCRIPTIONS = {
     ("post", "/api/validate", 422): "The spec is invalid: its errors, and the shapes of the "
     "valid part",
     ("post", "/api/generate", 200): "The project: a zip, or its files as JSON with ?format=json",
+    ("post", "/api/graph", 200): "The picture: SVG, or PNG with ?format=png",
+    ("post", "/api/graph", 422): "The body is not a spec object, or the graph is too big to draw",
     ("get", "/api/examples/{name}", 404): "No example has this name",
     ("get", "/api/models", 422): "The query string is invalid",
     ("get", "/api/models/{id}", 404): _NO_MODEL,
@@ -277,10 +280,10 @@ def _operation(route: Route, refs: dict[Any, dict[str, Any]]) -> dict[str, Any]:
         content: dict[str, Any] = {}
         if model is not None:
             content[JSON] = {"schema": refs[model]}
-        if status in route.media:
-            media = route.media[status]
-            binary = {"type": "string", "format": "binary"}
-            content[media] = {"schema": {"type": "string"} if media == "text/html" else binary}
+        media_types = route.media.get(status, ())
+        for media in (media_types,) if isinstance(media_types, str) else media_types:
+            text = media in ("text/html", "image/svg+xml")
+            content[media] = {"schema": {"type": "string"} if text else BINARY}
         if content:
             response["content"] = content
         headers = list(route.response_headers.get(status, ()))
@@ -474,8 +477,11 @@ def curl_example(base: str, path: str, method: str, operation: dict[str, Any]) -
         parts.append("-F file=@data.csv")
     elif "requestBody" in operation:
         parts += ["-H 'Content-Type: application/json'", "--data @spec.json"]
-    if "application/zip" in operation["responses"].get("200", {}).get("content", {}):
+    answers = operation["responses"].get("200", {}).get("content", {})
+    if "application/zip" in answers:
         parts.append("-o model.zip")
+    elif "image/svg+xml" in answers:
+        parts.append("-o graph.svg")
     parts.append(f"'{url}'")
     return " ".join(parts)
 

@@ -214,12 +214,22 @@ class GenerateQuery(BaseModel):
     )
 
 
+class GraphQuery(BaseModel):
+    """Query string of `POST /api/graph`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    format: Literal["svg", "png"] = Field(
+        "svg", description="svg: the picture as image/svg+xml; png: rasterised, image/png"
+    )
+
+
 @dataclass(frozen=True)
 class Route:
     """One endpoint of the JSON API and its bodies, for the OpenAPI document.
 
     `responses` maps each status the view can answer with to its JSON body (None: no
-    JSON body); `media` gives a status another content type (the zip of /api/generate).
+    JSON body); `media` gives a status other content types (the zip of /api/generate).
     `headers` are request headers; an `Authorization` header means a bearer token.
     `form` describes a multipart body (uploads) instead of a JSON `body`.
     """
@@ -234,7 +244,7 @@ class Route:
     description: str = ""
     tag: str = "models"
     response_headers: dict[int, tuple[str, ...]] = field(default_factory=dict)
-    media: dict[int, str] = field(default_factory=dict)
+    media: dict[int, str | tuple[str, ...]] = field(default_factory=dict)
     # a multipart/form-data body instead of JSON: field name -> description ("file" is binary)
     form: dict[str, str] = field(default_factory=dict)
 
@@ -263,6 +273,14 @@ CORE_ROUTES: list[Route] = [
           description="The generated project as a zip (files in a folder named after the "
           "model), or with `?format=json` its files as JSON. An invalid spec gets 422.",
           media={200: "application/zip"}),
+    Route("post", "/api/graph", "Draw the graph",
+          {200: None, **_SPEC_BODY}, ModelSpec, GraphQuery, tag="core",
+          description="The picture of the spec's graph, as on a model page (the editor's "
+          "Download SVG / PNG): SVG, or with `?format=png` a PNG at twice the size on white "
+          "(scaled down to at most 8192 pixels a side, 16 megapixels). The spec need not be "
+          "valid (shapes and parameter counts are shown when it is); a body that is not a "
+          "spec object, or a graph beyond the drawing limits, gets 422.",
+          media={200: ("image/svg+xml", "image/png")}),
 ]  # fmt: skip
 
 _WRITE = {429: ErrorResponse, 503: ErrorResponse}

@@ -23,7 +23,7 @@ import { editorCommands } from "./hooks/commands";
 import { useKeymap } from "./hooks/useKeymap";
 import { useSelection } from "./hooks/useSelection";
 import { useViewPrefs } from "./hooks/useViewPrefs";
-import { ApiError, downloadZip, fetchArchitecture, fetchExample, importOnnx } from "./lib/api";
+import { ApiError, downloadGraph, downloadZip, fetchArchitecture, fetchExample, importOnnx } from "./lib/api";
 import { INPUT, emptyDoc, isInlet, openDoc, specFromDoc, withoutLayout, type Doc } from "./lib/doc";
 import { downloadBlob, parseSpecText, saveSpecFile } from "./lib/files";
 import { inputShapeHint } from "./lib/hints";
@@ -157,6 +157,19 @@ export function App() {
     }
   }, [say, spec]);
 
+  const downloadPicture = useCallback(
+    async (format: "svg" | "png") => {
+      try {
+        const { blob, filename } = await downloadGraph(spec, format);
+        downloadBlob(blob, filename);
+      } catch (e) {
+        const problems = e instanceof ApiError ? e.problems : [];
+        say(`Picture download failed: ${problems[0]?.message ?? (e as Error).message}`);
+      }
+    },
+    [say, spec],
+  );
+
   const relayout = useCallback(() => {
     setRelayoutRequest((n) => n + 1);
     fit();
@@ -243,6 +256,7 @@ export function App() {
         onLayout={relayout}
         onFit={fit}
         onDownload={download}
+        onDownloadPicture={(format) => void downloadPicture(format)}
         onHelp={() => setHelpOpen(true)}
         canFork={doc.source !== undefined}
         onShare={sharing.openShare}

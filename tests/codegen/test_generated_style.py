@@ -107,3 +107,15 @@ def test_generated_files_end_cleanly(name: str, projects) -> None:
         for number, line in enumerate(text.split("\n"), 1):
             assert line == line.rstrip(), f"{file}:{number}: trailing whitespace"
             assert "\t" not in line and "\r" not in line, f"{file}:{number}"
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_generated_folder_passes_ruff_with_the_strict_rules(name: str, projects) -> None:
+    """`ruff check --select E,F,W,I,B,UP` from inside the folder, as its user would run it:
+    every .py file and the code cells of notebook.ipynb (long lines included)."""
+    folder, files = projects[name]
+    assert "notebook.ipynb" in files and "export.py" in files
+    result = _run(
+        ["ruff", "check", "--isolated", "--no-cache", "--select", "E,F,W,I,B,UP", "."], folder
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

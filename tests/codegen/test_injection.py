@@ -61,6 +61,10 @@ ALLOWED_MODULES = {
     "itertools",
     "contextlib",
     "os",  # os.cpu_count() for loader workers, os.environ for torchrun's (checked below)
+    "warnings",  # export.py: TorchScript's deprecation warnings
+    "onnxruntime",  # export.py: runs the ONNX file to check it
+    "onnxscript",  # export.py: torch.onnx.export needs it
+    "IPython",  # notebook.ipynb: shows the loss curve
 }
 ALLOWED_PREFIXES = ("torch.", "torchvision.", "matplotlib.")
 FORBIDDEN_CALLS = {"eval", "exec", "__import__", "compile", "breakpoint", "globals", "locals"}
@@ -219,6 +223,12 @@ def _generate_cached(spec_json: str) -> dict[str, str]:
     return generate(json.loads(spec_json))
 
 
+def _notebook_code(text: str) -> str:
+    """The code cells of a notebook, as one module."""
+    cells = json.loads(text)["cells"]
+    return "\n\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+
+
 def _check_inert(hostile_spec: dict[str, Any], benign_spec: dict[str, Any]) -> dict[str, str]:
     files = generate(copy.deepcopy(hostile_spec))
     baseline = _generate_cached(json.dumps(benign_spec, sort_keys=True))
@@ -229,6 +239,8 @@ def _check_inert(hostile_spec: dict[str, Any], benign_spec: dict[str, Any]) -> d
         if file.endswith(".py"):
             _check_code(file, text)
             assert _skeleton(text, hostile_class) == _skeleton(baseline[file], benign_class), file
+        if file.endswith(".ipynb"):
+            _check_code(file, _notebook_code(text))
         if file != "spec.json":
             for bad in ("\x00", "\u2028", "\u2029", "\x85", "\r"):
                 assert bad not in text, (file, bad)

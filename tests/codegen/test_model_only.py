@@ -37,7 +37,7 @@ def test_the_same_model_with_training_gets_the_loss_problem() -> None:
 
 def test_model_only_project_has_the_model_and_builds(tmp_path: Path) -> None:
     files = render_project(analyze(FEATURE_MAPS))
-    assert sorted(files) == ["README.md", "model.py", "requirements.txt", "spec.json"]
+    assert sorted(files) == ["README.md", "export.py", "model.py", "requirements.txt", "spec.json"]
     assert "no training script" in files["README.md"]
     assert files["requirements.txt"] == "torch>=2.4\n"
     assert json.loads(files["spec.json"]) == FEATURE_MAPS

@@ -9,12 +9,21 @@ interface Props {
   onDownload: () => void;
 }
 
-const ORDER = ["model.py", "train.py", "data.py", "predict.py", "README.md", "requirements.txt"];
+const ORDER = [
+  "model.py",
+  "train.py",
+  "data.py",
+  "predict.py",
+  "export.py",
+  "notebook.ipynb",
+  "README.md",
+  "requirements.txt",
+];
 
 function language(name: string): string {
   if (name.endsWith(".py")) return "python";
   if (name.endsWith(".md")) return "markdown";
-  if (name.endsWith(".json")) return "json";
+  if (name.endsWith(".json") || name.endsWith(".ipynb")) return "json";
   return "text";
 }
 

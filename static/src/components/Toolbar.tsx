@@ -22,6 +22,8 @@ interface Props {
   onLayout: () => void;
   onFit: () => void;
   onDownload: () => void;
+  /** The graph as a picture file. */
+  onDownloadPicture: (format: "svg" | "png") => void;
   onHelp: () => void;
   /** The document came from a stored model, so it can be forked. */
   canFork: boolean;
@@ -158,6 +160,17 @@ export function Toolbar(props: Props) {
         <button type="button" className="primary" onClick={props.onDownload}>
           Download
         </button>
+        {(["svg", "png"] as const).map((format) => (
+          <button
+            key={format}
+            type="button"
+            onClick={() => props.onDownloadPicture(format)}
+            aria-label={`Download the graph as ${format.toUpperCase()}`}
+            title={`The picture of the graph as ${format.toUpperCase()}`}
+          >
+            {format.toUpperCase()}
+          </button>
+        ))}
         <button type="button" onClick={props.onHelp} aria-label="Keyboard shortcuts" title="?">
           ?
         </button>

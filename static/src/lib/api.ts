@@ -99,12 +99,27 @@ export async function generateFiles(
   return (await response.json()).files;
 }
 
-export async function downloadZip(spec: Spec): Promise<{ blob: Blob; filename: string }> {
-  const response = await request("/api/generate", postJson(spec));
+export interface Download {
+  blob: Blob;
+  filename: string;
+}
+
+/** A file the server sends as an attachment; 422 (an invalid spec) throws its problems. */
+async function download(url: string, spec: Spec, fallback: string): Promise<Download> {
+  const response = await request(url, postJson(spec));
   if (response.status === 422) {
     throw new ApiError(422, (await response.json()).errors ?? []);
   }
   const disposition = response.headers.get("Content-Disposition") ?? "";
   const match = /filename="?([^";]+)"?/.exec(disposition);
-  return { blob: await response.blob(), filename: match ? match[1] : "model.zip" };
+  return { blob: await response.blob(), filename: match ? match[1] : fallback };
+}
+
+export function downloadZip(spec: Spec): Promise<Download> {
+  return download("/api/generate", spec, "model.zip");
+}
+
+/** The picture of the graph, drawn by the server as on a model page. */
+export function downloadGraph(spec: Spec, format: "svg" | "png"): Promise<Download> {
+  return download(`/api/graph?format=${format}`, spec, `graph.${format}`);
 }

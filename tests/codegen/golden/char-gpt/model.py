@@ -8,6 +8,7 @@ import torch
 from torch import Tensor, nn
 
 INPUT_SHAPE = (64,)
+VOCAB_SIZE = 256  # the inputs are token ids in [0, VOCAB_SIZE)
 # train.py and predict.py keep their results in runs/NAME
 NAME = "character-level-gpt"
 
