@@ -6,8 +6,10 @@ import subprocess
 
 from tests.conftest import ROOT
 
-OUTSIDE = ("DESIGN.md", "../shared", "shared/seeds")
-THIS_FILE = "tests/test_repository.py"  # it names them, to look for them
+# Spelled in parts, so that this file does not cite them either.
+OUTSIDE = tuple(
+    "".join(parts) for parts in (("DESIGN", ".md"), ("../", "shared"), ("shared/", "seeds"))
+)
 
 
 def tracked_files() -> list[str]:
@@ -21,7 +23,7 @@ def test_no_file_cites_documents_outside_the_repository() -> None:
     citing = []
     for name in tracked_files():
         path = ROOT / name
-        if not path.is_file() or path.suffix in (".png", ".svg", ".ico") or name == THIS_FILE:
+        if not path.is_file() or path.suffix in (".png", ".svg", ".ico"):
             continue
         text = path.read_text(encoding="utf-8", errors="ignore")
         citing += [f"{name}: {word}" for word in OUTSIDE if word in text]
