@@ -325,9 +325,11 @@ def test_model_page_shows_the_model(client):
         "model.py",
         "data.py",
         "train.py",
+        "export.py",
         "requirements.txt",
         "README.md",
         "spec.json",
+        "notebook.ipynb",
     ]
     current = page.one("a", aria_current="page", href=f"/m/{model_id}?file=model.py#code")
     assert current.text.strip() == "model.py"
