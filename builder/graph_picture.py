@@ -17,15 +17,14 @@ import logging
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup, escape
 
 from codegen.analysis import Analysis
-from codegen.registry import BLOCKS, CATEGORY_COLOURS
+from codegen.registry import BLOCKS
 from codegen.registry.base import fmt_shape
-from codegen.spec import MAX_NODES as SPEC_MAX_NODES
 
 from .graph_layout import (
     GAP_X,
@@ -37,172 +36,21 @@ from .graph_layout import (
     neighbours,
     positions,
     rects,
-    topological_order,
 )
+from .graph_reading import INPUT, Box, Graph, ids_of, keep_first, read_graph
 
 log = logging.getLogger(__name__)
 
-INPUT = "input"
 NODE_W, NODE_H = 200, 64  # a block's width on the editor's canvas; a thumbnail box's height
 BOX_H, LINE_H = 46, 14  # a block with no parameter line, and each line more
 PAD = 16
-MAX_NODES = SPEC_MAX_NODES  # no stored spec has more
-MAX_EDGES = 4 * MAX_NODES
-MAX_TEXT = 200
-MAX_COORD = 1e6
 THUMB_MAX_NODES = 150
 THUMB_TEXT_MAX_NODES = 16
-
-INPUT_COLOUR = "#24292f"
-UNKNOWN_COLOUR = "#999999"
 LINE, TEXT, MUTED, GOOD, EDGE = "#d9dde3", "#1f2328", "#636c76", "#1a7f37", "#8c959f"
 FONT = "system-ui, -apple-system, 'Segoe UI', sans-serif"
 MONO = "ui-monospace, SFMono-Regular, Menlo, monospace"
 # characters XML 1.0 does not allow (and that browsers show as boxes anyway)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-# reading a spec leniently
-
-
-@dataclass(frozen=True)
-class Box:
-    """One node as drawn: what the spec says about it, read leniently."""
-
-    id: str
-    type: str
-    label: str | None = None
-    params: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def category(self) -> str | None:
-        block = BLOCKS.get(self.type)
-        return block.category if block else None
-
-    @property
-    def colour(self) -> str:
-        if self.id == INPUT:
-            return INPUT_COLOUR
-        return CATEGORY_COLOURS.get(self.category or "", UNKNOWN_COLOUR)
-
-
-@dataclass
-class Graph:
-    """The drawable part of a spec: `input` first, then the nodes in spec order."""
-
-    boxes: list[Box]
-    edges: list[tuple[str, str]]
-    output: str | None
-    layout: dict[str, tuple[float, float]]
-    input_shape: tuple[int, ...] | None
-    hidden: int = 0  # nodes left out (thumbnails of huge graphs)
-
-
-def _text(value: Any, limit: int = MAX_TEXT) -> str | None:
-    return value[:limit] if isinstance(value, str) else None
-
-
-def _read_boxes(nodes: Any) -> list[Box]:
-    boxes = [Box(INPUT, "Input")]
-    seen = {INPUT}
-    for item in nodes[:MAX_NODES] if isinstance(nodes, list) else []:
-        if not isinstance(item, dict):
-            continue
-        node_id = _text(item.get("id"), 64)
-        if not node_id or node_id in seen:
-            continue
-        seen.add(node_id)
-        params = item.get("params")
-        boxes.append(
-            Box(
-                id=node_id,
-                type=_text(item.get("type"), 64) or "?",
-                label=_text(item.get("label")),
-                params=params if isinstance(params, dict) else {},
-            )
-        )
-    return boxes
-
-
-def _read_edges(data: dict[str, Any], ids: list[str]) -> list[tuple[str, str]]:
-    raw = data.get("edges")
-    if raw is None:  # a sequential stack in list order
-        return list(zip(ids, ids[1:], strict=False))
-    known, seen = set(ids), set()
-    edges: list[tuple[str, str]] = []
-    for item in raw[:MAX_EDGES] if isinstance(raw, list) else []:
-        if not isinstance(item, dict):
-            continue
-        source, target = _text(item.get("source"), 64), _text(item.get("target"), 64)
-        if source is None or target is None or (source, target) in seen:
-            continue
-        if source in known and target in known and target not in (INPUT, source):
-            seen.add((source, target))
-            edges.append((source, target))
-    return edges
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    number = float(value)
-    return max(-MAX_COORD, min(MAX_COORD, number)) if math.isfinite(number) else None
-
-
-def _read_layout(raw: Any) -> dict[str, tuple[float, float]]:
-    layout: dict[str, tuple[float, float]] = {}
-    for key, value in raw.items() if isinstance(raw, dict) else []:
-        if isinstance(key, str) and isinstance(value, dict):
-            x, y = _number(value.get("x", 0)), _number(value.get("y", 0))
-            if x is not None and y is not None:
-                layout[key] = (x, y)
-    return layout
-
-
-def _read_shape(raw: Any) -> tuple[int, ...] | None:
-    shape = raw.get("shape") if isinstance(raw, dict) else None
-    if not isinstance(shape, list) or not 0 < len(shape) <= 8:
-        return None
-    if not all(isinstance(d, int) and not isinstance(d, bool) for d in shape):
-        return None
-    return tuple(shape)
-
-
-def read_graph(data: Any) -> Graph:
-    """The boxes, edges, output and layout of a spec; anything unreadable is left out."""
-    if not isinstance(data, dict):
-        data = {}
-    boxes = _read_boxes(data.get("nodes"))
-    ids = [b.id for b in boxes]
-    edges = _read_edges(data, ids)
-    output = data.get("output")
-    if output not in ids[1:]:
-        sources = {s for s, _ in edges}
-        sinks = [i for i in ids[1:] if i not in sources]
-        output = sinks[0] if len(sinks) == 1 else None
-    return Graph(
-        boxes, edges, output, _read_layout(data.get("layout")), _read_shape(data.get("input"))
-    )
-
-
-# positions
-
-
-def _ids(graph: Graph) -> list[str]:
-    return [b.id for b in graph.boxes]
-
-
-def _keep_first(graph: Graph, limit: int) -> Graph:
-    """The first `limit` boxes in drawing order (rows from the top), for thumbnails."""
-    if len(graph.boxes) <= limit:
-        return graph
-    ids = _ids(graph)
-    kept = set(topological_order(ids, *neighbours(ids, graph.edges))[:limit])
-    boxes = [b for b in graph.boxes if b.id in kept]
-    edges = [(s, t) for s, t in graph.edges if s in kept and t in kept]
-    return Graph(
-        boxes, edges, graph.output, graph.layout, graph.input_shape, len(graph.boxes) - limit
-    )
 
 
 # drawing
@@ -486,7 +334,7 @@ def canvas_drawing(data: Any, analysis: Analysis | None = None) -> Drawing:
     graph = read_graph(data)
     facts = node_facts(analysis if analysis and analysis.spec is not None else None)
     sizes = {b.id: box_size(graph, b, facts.get(b.id)) for b in graph.boxes}
-    place = positions(_ids(graph), graph.edges, sizes, graph.layout)
+    place = positions(ids_of(graph), graph.edges, sizes, graph.layout)
     return Drawing(graph, place, sizes)
 
 
@@ -540,9 +388,9 @@ def fold(place: dict[str, Point], height: float) -> dict[str, Point]:
 def thumbnail_svg(data: Any) -> Markup:
     """A small decorative picture for a gallery card; its size is set by CSS."""
     try:
-        graph = _keep_first(read_graph(data), THUMB_MAX_NODES)
+        graph = keep_first(read_graph(data), THUMB_MAX_NODES)
         sizes = {b.id: (float(NODE_W), float(NODE_H)) for b in graph.boxes}
-        place = fold(positions(_ids(graph), graph.edges, sizes, graph.layout), NODE_H)
+        place = fold(positions(ids_of(graph), graph.edges, sizes, graph.layout), NODE_H)
         drawing = Drawing(graph, place, sizes)
         with_text = len(graph.boxes) <= THUMB_TEXT_MAX_NODES
         body = list(_lines_svg(drawing))

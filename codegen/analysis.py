@@ -18,7 +18,8 @@ from .problems import Problem, pointer
 from .registry import Shape, TensorType
 from .spec import ModelSpec, parse_spec
 from .structure import check_body
-from .training_check import TrainingPlan, check_training
+from .training_check import check_training
+from .training_plan import TrainingPlan
 
 MAX_TOTAL_PARAMS = 10**12
 """4 TB of float32 weights: beyond any model one trains from a canvas, far below 2**63."""

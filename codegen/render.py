@@ -33,7 +33,7 @@ from .problems import SpecError
 from .registry import BLOCKS, Dataset, Init, Scheduler
 from .registry.base import fmt_shape
 from .resources import templates_dir
-from .training_check import TrainingPlan
+from .training_plan import TrainingPlan
 
 
 def generate(data: Any) -> dict[str, str]:

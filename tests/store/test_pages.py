@@ -30,10 +30,10 @@ from builder.graph_picture import (
     EDGE,
     THUMB_MAX_NODES,
     canvas_svg,
-    read_graph,
     thumbnail_svg,
     xml_text,
 )
+from builder.graph_reading import read_graph
 from builder.store import Revision, SavedModel, get_store
 from codegen.analysis import analyze
 from codegen.registry import BLOCKS
