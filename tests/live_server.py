@@ -66,8 +66,8 @@ def live_server(
             try:
                 if requests.get(f"{base}/api/health", timeout=2).status_code == 200:
                     break
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or too busy starting up to answer in time
             if time.monotonic() > deadline:
                 pytest.fail(f"the server did not start:\n{log.read_text()[-3000:]}")
             time.sleep(0.2)
