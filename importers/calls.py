@@ -5,12 +5,15 @@ A module call is the block of its class, its parameters read from the module's a
 tensor method is the block of the same name (`F.relu` and `torch.relu` are `ReLU`,
 `torch.flatten` is `Flatten`, `x.mean` is `Mean`, `operator.add` is `Add`), its arguments
 taken in the order of the block's parameters; only blocks without weights of their own
-qualify.
+qualify. Two uses of a module's own parameter are blocks that take it over as their weight:
+a (1, L, E) parameter added to a sequence is a `PositionalEmbedding`, and a (1, 1, E) one
+expanded over the batch and put first with `torch.cat` is a `ClassToken` (ViT's).
 """
 
 from __future__ import annotations
 
 import inspect
+import math
 from typing import Any
 
 import torch
@@ -20,7 +23,9 @@ from codegen.params import REQUIRED
 from codegen.registry import BLOCKS, Block
 from codegen.registry.base import Module, no_params
 
-from .trace import Call, Ref, TensorValue
+from .call_values import BlockCall, Mapping, Refused, constant, is_tensor, is_tensor_ref, op_name
+from .held_weights import class_token, held, positional_embedding, refuse_expand
+from .trace import Call, Ref
 
 _SYNONYMS = {
     "mul": "Multiply",
@@ -45,50 +50,25 @@ def _normal(name: str) -> str:
 _BY_NAME: dict[str, str] = {_normal(t): t for t in BLOCKS}
 
 
-class Refused(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-def _is_tensor(value: Any) -> bool:
-    return isinstance(value, TensorValue)
-
-
-def _value(arg: Any, calls: dict[str, Call]) -> Any:
-    """A constant argument: a size recorded during the example run, or the literal."""
-    if isinstance(arg, Ref):
-        value = calls[arg.name].value if arg.name in calls else None
-        if _is_tensor(value) or arg.name == "input":
-            raise Refused("a tensor is used where a constant is expected")
-        return value
-    if isinstance(arg, tuple | list):
-        return type(arg)(_value(a, calls) for a in arg)
-    return arg
-
-
-Mapping = Ref | tuple[str, dict[str, Any], list[Ref]]
-
-
 def map_call(call: Call, calls: dict[str, Call], batch: int) -> Mapping:
     if call.kind == "module":
         return _map_module(call, calls)
     if call.kind == "attribute":
         raise Refused(
             "forward uses a parameter or buffer of its own module directly; only layers "
-            "(registry blocks) may hold weights"
+            "(registry blocks) may hold weights, besides a position embedding added to a "
+            "sequence and a class token put before it"
         )
-    name = call.target if call.kind == "method" else getattr(call.target, "__name__", "")
-    if isinstance(call.target, torch._ops.OpOverload):  # torch.export: aten.mean.dim is mean
-        name = call.target._opname
-    name = str(name).removeprefix("__").removesuffix("__").removesuffix("_")
+    name = op_name(call)
     args = list(call.args)
     if name == "getitem":
         return _map_getitem(call, calls)
-    if name == "select" and [_value(a, calls) for a in args[1:]] == [1, -1]:
-        return "LastStep", {}, [args[0]]
+    if name == "select":
+        return _select(args[0], *(constant(a, calls) for a in args[1:]))
     if name in _PASS_THROUGH:
         return args[0]
+    if name == "expand" and held(args[0], calls):
+        refuse_expand(calls[args[0].name])
     block_type = _SYNONYMS.get(name) or _BY_NAME.get(_normal(name))
     block = BLOCKS.get(block_type or "")
     if block is None or block.count is not no_params:
@@ -99,14 +79,17 @@ def map_call(call: Call, calls: dict[str, Call], batch: int) -> Mapping:
         tensors, rest = args[0], args[1:]
         if len(tensors) == 1:
             return tensors[0]  # torch.cat of one tensor is that tensor
-        dim = call.kwargs.get("dim", rest[0] if rest else 0)
-        return block_type, _with_defaults(block, {"dim": _value(dim, calls)}), list(tensors)
+        dim = constant(call.kwargs.get("dim", rest[0] if rest else 0), calls)
+        token = class_token(list(tensors), dim, calls, batch)
+        if token is not None:
+            return token
+        return BlockCall(block_type, _with_defaults(block, {"dim": dim}), list(tensors))
     if block_type == "Reshape":
         return _reshape(call, args, calls, batch)
     if block_type == "Permute":
         dims = args[1:] if len(args) > 2 or not isinstance(args[1], tuple | list) else args[1]
         dims = call.kwargs.get("dims", dims)
-        return block_type, {"dims": list(_value(dims, calls))}, [args[0]]
+        return BlockCall(block_type, {"dims": list(constant(dims, calls))}, [args[0]])
     tensor, params = args[0], _bind(block, call, args[1:], calls)
     if block_type == "Dropout" and params.pop("training", True) is False:
         return tensor
@@ -119,7 +102,7 @@ def map_call(call: Call, calls: dict[str, Call], batch: int) -> Mapping:
             "positions of an image, AdaptiveAvgPool2d(1) and Flatten)"
         )
     params.pop("training", None)
-    return block_type, _with_defaults(block, params), [tensor]
+    return BlockCall(block_type, _with_defaults(block, params), [tensor])
 
 
 def _merge(block_type: str, args: list[Any], call: Call, calls: dict[str, Call]) -> Mapping:
@@ -127,14 +110,11 @@ def _merge(block_type: str, args: list[Any], call: Call, calls: dict[str, Call])
         raise Refused("torch.add with alpha is not a block")
     if len(args) != 2 or not all(isinstance(a, Ref) and is_tensor_ref(a, calls) for a in args):
         raise Refused("only tensors of the model's data combine (no constant operands)")
-    return block_type, {}, args
-
-
-def is_tensor_ref(ref: Ref, calls: dict[str, Call]) -> bool:
-    if ref.name == "input":
-        return True
-    value = calls[ref.name].value if ref.name in calls else None
-    return _is_tensor(value) or (isinstance(value, tuple) and calls[ref.name].kind == "module")
+    weights = [a for a in args if held(a, calls)]
+    if block_type == "Add" and len(weights) == 1:
+        data = next(a for a in args if a != weights[0])
+        return positional_embedding(weights[0], data, calls)
+    return BlockCall(block_type, {}, args)
 
 
 def _bind(block: Block, call: Call, args: list[Any], calls: dict[str, Call]) -> dict[str, Any]:
@@ -152,7 +132,7 @@ def _bind(block: Block, call: Call, args: list[Any], calls: dict[str, Call]) -> 
     given = dict(zip(names, args, strict=False)) | dict(call.kwargs)
     params: dict[str, Any] = {}
     for key, arg in given.items():
-        value = _value(arg, calls)
+        value = constant(arg, calls)
         if key in _IGNORED_ARGUMENTS:
             if key == "training":
                 params[key] = value
@@ -196,39 +176,76 @@ def _reshape(call: Call, args: list[Any], calls: dict[str, Call], batch: int) ->
     sizes = args[1:]
     if len(sizes) == 1 and isinstance(sizes[0], tuple | list):
         sizes = list(sizes[0])
-    values = [_value(s, calls) for s in sizes]
+    values = [constant(s, calls) for s in sizes]
     if not values or values[0] not in (batch, -1) or (values[0] == -1 and -1 in values[1:]):
         raise Refused("reshapes across the batch; the first size must be the batch (x.size(0))")
     shape = values[1:]
-    if shape == [-1]:
-        return "Flatten", _with_defaults(BLOCKS["Flatten"], {}), [args[0]]
-    return "Reshape", {"shape": shape}, [args[0]]
+    source = calls.get(args[0].name) if isinstance(args[0], Ref) else None
+    merged = (
+        _merged_dims(source.value.shape[1:], shape) if source and is_tensor(source.value) else None
+    )
+    if shape == [-1] or merged:
+        start, end = merged or (1, -1)
+        flatten = _with_defaults(BLOCKS["Flatten"], {"start_dim": start, "end_dim": end})
+        return BlockCall("Flatten", flatten, [args[0]])
+    return BlockCall("Reshape", {"shape": shape}, [args[0]])
+
+
+def _merged_dims(before: tuple[int, ...], after: list[int]) -> tuple[int, int] | None:
+    """(start_dim, end_dim) of a reshape that merges consecutive dimensions of a sample into
+    one, as Flatten does (counting the batch; end_dim -1 for the last): ViT's
+    `x.reshape(n, hidden_dim, n_h * n_w)` of (N, E, H, W) is Flatten(start_dim=2)."""
+    after = list(after)
+    if after.count(-1) == 1:
+        rest = math.prod(d for d in after if d != -1)
+        after[after.index(-1)] = math.prod(before) // rest if rest else -1
+    merged = len(before) - len(after) + 1
+    for start in range(len(after)):
+        end = start + merged
+        if merged > 1 and [*before[:start], math.prod(before[start:end]), *before[end:]] == after:
+            return start + 1, -1 if end == len(before) else end
+    return None
 
 
 def _map_getitem(call: Call, calls: dict[str, Call]) -> Mapping:
     source, index = call.args
-    if not isinstance(source, Ref) or source.name == "input":
-        if isinstance(source, Ref) and _is_last_step(index):
-            return "LastStep", {}, [source]
-        raise Refused("indexing this is not a block")
-    origin = calls[source.name]
-    if isinstance(origin.value, tuple) and origin.kind == "module":
+    origin = calls.get(source.name) if isinstance(source, Ref) else None
+    if origin is not None and isinstance(origin.value, tuple) and origin.kind == "module":
         if index == 0:
             return source  # the registry's recurrent and attention blocks give output [0]
         raise Refused(
             f"uses output {index} of {type(origin.target).__name__} (its state or its "
             "attention weights); the block gives its output sequence, e.g. take out[:, -1]"
         )
-    if _is_tensor(origin.value) and _is_last_step(index):
-        return "LastStep", {}, [source]
-    raise Refused("indexing a tensor is not a block, except the last step out[:, -1]")
-
-
-def _is_last_step(index: Any) -> bool:
-    full = slice(None, None, None)
-    return (
-        isinstance(index, tuple) and index[:2] == (full, -1) and all(i == full for i in index[2:])
+    selected = _selection(index)
+    if isinstance(source, Ref) and is_tensor_ref(source, calls) and selected is not None:
+        return _select(source, *selected)
+    raise Refused(
+        "indexing a tensor is not a block, except one position of a dimension besides the "
+        "batch (the last step out[:, -1], the class token x[:, 0])"
     )
+
+
+def _selection(index: Any) -> tuple[int, int] | None:
+    """(dim, index) of an index that keeps one position of one dimension: `[:, 0]` is (1, 0),
+    `[..., -1]` is (-1, -1); None for anything else (slices of a part, several positions)."""
+    items = index if isinstance(index, tuple) else (index,)
+    full = slice(None, None, None)
+    ends = Ellipsis in items[:1]
+    rest = items[1:] if ends else items
+    positions = [k for k, i in enumerate(rest) if type(i) is int]
+    if len(positions) != 1 or any(i != full for i in rest if type(i) is not int):
+        return None
+    (k,) = positions
+    return (k - len(rest) if ends else k), rest[k]
+
+
+def _select(source: Ref, dim: int, index: int) -> BlockCall:
+    if dim == 0:
+        raise Refused("selects one sample of the batch; a block keeps every sample")
+    if (dim, index) == (1, -1):
+        return BlockCall("LastStep", {}, [source])
+    return BlockCall("Select", {"dim": dim, "index": index}, [source])
 
 
 # ---------------------------------------------------------------- modules
@@ -291,4 +308,4 @@ def _map_module(call: Call, calls: dict[str, Call]) -> Mapping:
         tensors = tensors[:2]
     if not block.inputs.min <= len(tensors) <= (block.inputs.max or len(tensors)):
         raise Refused(f"is called with {len(tensors)} tensors")
-    return block.type, params, tensors
+    return BlockCall(block.type, params, tensors)

@@ -55,7 +55,7 @@ def _write_weights(model: torch.nn.Module, imported, path: Path) -> int:  # noqa
     from .roundtrip import largest_difference
 
     try:
-        weights = map_weights(model, imported.weight_paths)
+        weights = map_weights(model, imported)
         difference = largest_difference(model, imported)
     except (ImportFailure, RuntimeError) as error:
         print(f"torchcanvas import: --weights: {error}", file=sys.stderr)

@@ -12,7 +12,8 @@ from typing import Any
 
 import torch
 
-from .calls import Refused, is_tensor_ref, map_call
+from .call_values import Held, Refused, is_tensor_ref
+from .calls import map_call
 from .trace import Call, Ref, TensorValue, Trace
 
 
@@ -29,6 +30,8 @@ class Node:
     source: str
     shape: tuple[int, ...] | None = None
     """Of its output in the example run (with the batch)."""
+    held: Held | None = None
+    """The original's parameter it holds as its weight (then `path` is that parameter's)."""
 
 
 @dataclass
@@ -83,7 +86,7 @@ def map_trace(found: Trace, batch: int) -> Mapped:
             if target is not None:
                 alias[name] = target
             continue
-        block_type, params, inputs = mapped
+        block_type, params, inputs, weight = mapped
         sources = [resolved(r.name) for r in inputs]
         held = [r.name for r in inputs if r.name in calls and calls[r.name].kind == "attribute"]
         if held:
@@ -92,7 +95,8 @@ def map_trace(found: Trace, batch: int) -> Mapped:
                 call.path or _scope(call),
                 call.source,
                 f"uses {calls[held[0]].path}, a parameter or buffer of a module used directly in "
-                "forward; only layers (registry blocks) may hold weights",
+                "forward; only layers (registry blocks) may hold weights, besides a position "
+                "embedding added to a sequence and a class token put before it",
             )
         elif all(sources):
             nodes[name] = Node(
@@ -100,10 +104,11 @@ def map_trace(found: Trace, batch: int) -> Mapped:
                 block_type,
                 params,
                 [s for s in sources if s],
-                call.path,
+                weight.path if weight else call.path,
                 call.scope,
                 call.source,
                 _shape(call.value),
+                weight,
             )
     output = found.output
     if not isinstance(output, Ref):

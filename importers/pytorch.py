@@ -47,6 +47,7 @@ class Imported:
     original_params: int
     tracer: str
     notes: list[str] = field(default_factory=list)
+    weight_layouts: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 def load_target(target: str) -> nn.Module:
@@ -161,18 +162,31 @@ def import_model(
             f"the original has {original:,} parameters, the import {analysis.total_params:,}"
             + (f"; never called: {', '.join(idle[:8])}" if idle else "")
         )
-    return Imported(spec, analysis, structure.weight_paths, original, found.tracer, notes)
+    return Imported(
+        spec,
+        analysis,
+        structure.weight_paths,
+        original,
+        found.tracer,
+        notes,
+        structure.weight_layouts,
+    )
 
 
-def map_weights(model: nn.Module, weight_paths: dict[str, str]) -> dict[str, torch.Tensor]:
-    """The original's state_dict under the generated model's names."""
-    by_length = sorted(weight_paths, key=len, reverse=True)
+def map_weights(model: nn.Module, imported: Imported) -> dict[str, torch.Tensor]:
+    """The original's state_dict under the generated model's names (and, for a parameter a
+    block holds, in the block's layout)."""
+    paths = imported.weight_paths
+    by_length = sorted(paths, key=len, reverse=True)
     mapped: dict[str, torch.Tensor] = {}
     for key, tensor in model.state_dict().items():
+        if key in imported.weight_layouts:
+            mapped[paths[key]] = tensor.detach().reshape(imported.weight_layouts[key])
+            continue
         owner = next((p for p in by_length if key.startswith(p + ".")), None)
         if owner is None:
             raise ImportFailure(f"the weight {key} has no place in the imported model")
-        mapped[weight_paths[owner] + key[len(owner) :]] = tensor.detach()
+        mapped[paths[owner] + key[len(owner) :]] = tensor.detach()
     return mapped
 
 

@@ -37,7 +37,7 @@ def largest_difference(original: nn.Module, imported: Imported) -> float:
     """The generated model with the original's weights, against the original on a sample
     batch in eval mode: the largest absolute difference of their outputs."""
     generated = build_generated(imported)
-    generated.load_state_dict(map_weights(original, imported.weight_paths), strict=True)
+    generated.load_state_dict(map_weights(original, imported), strict=True)
     source = imported.spec["input"]
     batch, _ = example_input(
         original, source["shape"], source.get("dtype", "float32"), source.get("vocab_size")

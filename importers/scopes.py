@@ -52,6 +52,10 @@ class Structure:
     output: str
     modules: dict[str, dict[str, Any]]
     weight_paths: dict[str, str]
+    """Original module (or parameter) path -> the generated model's."""
+    weight_layouts: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    """Original parameter -> its shape in the block that holds it (a PositionalEmbedding's
+    weight is torchvision's (1, L, E) `pos_embedding` as (L, E))."""
 
 
 def local_name(path: str, inside: str) -> str:

@@ -59,8 +59,9 @@ def build_structure(mapped: Mapped, model: nn.Module) -> Structure:
     find_repeats(root)
     spec_nodes, edges = spec_graph(root, None)
     weight_paths: dict[str, str] = {}
-    _weights(root, "", weight_paths)
-    return Structure(spec_nodes, edges, root.out_id, modules, weight_paths)
+    layouts: dict[str, tuple[int, ...]] = {}
+    _weights(root, "", weight_paths, layouts)
+    return Structure(spec_nodes, edges, root.out_id, modules, weight_paths, layouts)
 
 
 # ---------------------------------------------------------------- scopes
@@ -162,6 +163,15 @@ def _free(node: Node) -> tuple[str, ...]:
     )
 
 
+def _call_name(node: Node) -> str:
+    """A function call's name as a node id (`cat`, `add`), unless it says nothing of the
+    block (`x[:, 0]` is `select`, not `getitem`) or the block is a layer named otherwise
+    (`x.reshape(...)` as a Flatten is `self.flatten`, not `self.reshape`)."""
+    name = re.sub(r"_\d+$", "", node.name)
+    renamed = BLOCKS[node.type].is_module and name.replace("_", "") != node.type.lower()
+    return node.type.lower() if renamed or name == "getitem" else name
+
+
 def _body(scope: Scope, nodes: dict[str, Node]) -> None:
     """The graph of a scope in local names: its items, their inputs and its output."""
     taken: set[str] = set()
@@ -171,11 +181,7 @@ def _body(scope: Scope, nodes: dict[str, Node]) -> None:
         local[ref] = inputs[0] if k == 0 else f"x{k + 1}"
     for member in scope.members:
         if isinstance(member, Node):
-            raw = (
-                local_name(member.path, scope.path)
-                if member.path
-                else re.sub(r"_\d+$", "", member.name)
-            )
+            raw = local_name(member.path, scope.path) if member.path else _call_name(member)
             item_id = _clean_id(raw, taken, member.type.lower())
             item = Item(item_id, member.type, dict(member.params), [], _free(member), node=member)
             local[member.name] = item_id
@@ -188,13 +194,20 @@ def _body(scope: Scope, nodes: dict[str, Node]) -> None:
     scope.out_id = local[scope.output]
 
 
-def _weights(scope: Scope, prefix: str, paths: dict[str, str]) -> None:
+def _weights(
+    scope: Scope, prefix: str, paths: dict[str, str], layouts: dict[str, tuple[int, ...]]
+) -> None:
+    """Where each block's weights go: a module's (`layer1.0.conv1`) under the block's path; a
+    parameter a block holds (`class_token`) as that block's `weight`, in its layout."""
     for item in scope.items:
         where = f"{prefix}{item.id}"
-        if item.node is not None and item.node.path:
+        if item.node is not None and item.node.held is not None:
+            paths[item.node.path] = f"{where}.weight"
+            layouts[item.node.path] = item.node.held.layout
+        elif item.node is not None and item.node.path:
             paths[item.node.path] = where
         elif item.repeat:
             for k, member in enumerate(item.repeat):
-                _weights(member, f"{where}.{k}.", paths)
+                _weights(member, f"{where}.{k}.", paths, layouts)
         elif item.scope is not None:
-            _weights(item.scope, f"{where}.", paths)
+            _weights(item.scope, f"{where}.", paths, layouts)

@@ -221,8 +221,15 @@ def _trace_export(model: nn.Module, example: torch.Tensor) -> Trace:
     output: Any = None
     nodes = list(graph.nodes)
     for node in nodes:
-        if node.op == "placeholder":
-            names[node] = "input" if node.name in user_inputs else f"@{held.get(node.name, '')}"
+        if node.op == "placeholder" and node.name in user_inputs:
+            names[node] = "input"
+            continue
+        if node.op == "placeholder":  # a parameter or buffer, as fx's get_attr
+            path = held.get(node.name, "")
+            names[node] = f"@{path}"
+            calls[names[node]] = Call(
+                names[node], "attribute", None, path, (), (), {}, summarise(node.meta.get("val"))
+            )
             continue
         if node.op == "output":
             output = _refs(node.args[0], names)

@@ -1,4 +1,4 @@
-"""Embeddings: token ids to vectors, and learned position embeddings."""
+"""Embeddings: token ids to vectors, learned position embeddings and a learned class token."""
 
 from __future__ import annotations
 
@@ -121,4 +121,53 @@ POSITIONAL_EMBEDDING = Block(
     emission=Module(cls="PositionalEmbedding", helper=POSITIONAL_EMBEDDING_CLASS),
 )
 
-BLOCKS = (EMBEDDING, POSITIONAL_EMBEDDING)
+CLASS_TOKEN_CLASS = Helper(
+    "ClassToken",
+    '''
+class ClassToken(nn.Module):
+    """A learned token put before a sequence: (N, L, E) -> (N, L + 1, E), as in ViT."""
+
+    def __init__(self, embedding_dim: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(1, 1, embedding_dim))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return torch.cat([self.weight.expand(x.size(0), -1, -1), x], dim=1)
+''',
+    imports=frozenset({"torch"}),
+)
+
+
+def _class_token_rule(params: Params, inputs: list[TensorType]) -> Shape:
+    shape = single(inputs)
+    if len(shape) != 2:
+        raise ShapeError(
+            f"ClassToken takes a sequence (L, E) per sample, got {fmt_shape(shape)}",
+            "use it on a sequence of patches, e.g. after Flatten(start_dim=2) and Transpose",
+        )
+    check_inferred(params, "embedding_dim", shape[1])
+    return (shape[0] + 1, shape[1])
+
+
+CLASS_TOKEN = Block(
+    type="ClassToken",
+    category="Embedding",
+    doc="Puts a learned token first in a sequence (L, E) -> (L + 1, E), as ViT's class token.",
+    params=(
+        Param(
+            "embedding_dim",
+            "int",
+            None,
+            "Size of the token (inferred).",
+            min=1,
+            inferred=True,
+            positional=True,
+        ),
+    ),
+    shape=_class_token_rule,
+    infer=lambda p, x: {"embedding_dim": x[0].shape[1]},
+    count=lambda p, x: x[0].shape[1],
+    emission=Module(cls="ClassToken", helper=CLASS_TOKEN_CLASS),
+)
+
+BLOCKS = (EMBEDDING, POSITIONAL_EMBEDDING, CLASS_TOKEN)

@@ -254,4 +254,48 @@ LAST_STEP = Block(
     emission=Expression(lambda args, p: Code(f"{args[0]}[:, -1]")),
 )
 
-BLOCKS = (FLATTEN, UNFLATTEN, PERMUTE, TRANSPOSE, RESHAPE, MEAN, LAST_STEP)
+
+def _select_rule(params: Params, inputs: list[TensorType]) -> TensorType:
+    shape = single(inputs)
+    dim = sample_dim(params["dim"], len(shape), "dim", "Select")
+    size, index = shape[dim], params["index"]
+    if not -size <= index < size:
+        raise ShapeError(
+            f"index {index} is outside dimension {params['dim']}, of size {size}",
+            f"use an index from 0 to {size - 1}, or from -1 (the last) to {-size}",
+            param="index",
+        )
+    if len(shape) == 1:
+        raise ShapeError(
+            "selecting from a sample's only dimension leaves a scalar per sample",
+            "select from a longer tensor, e.g. a sequence (L, E)",
+            param="dim",
+        )
+    return _keep_dtype(inputs, (*shape[:dim], *shape[dim + 1 :]))
+
+
+def _select_code(args: list[str], params: Params) -> Code:
+    """`x[:, 0]` as one writes it by hand; `x[..., 0]` from the end; else `x.select(d, i)`."""
+    dim, index = params["dim"], py(params["index"])
+    if dim > 0:
+        return Code(f"{args[0]}[{':, ' * dim}{index}]")
+    if dim == -1:
+        return Code(f"{args[0]}[..., {index}]")
+    return Code(f"{args[0]}.select({py(dim)}, {index})")
+
+
+SELECT = Block(
+    type="Select",
+    category="Shape",
+    doc="One position along a dimension (counting the batch), which drops it: x[:, 0] of (L, E) is (E).",
+    params=(
+        dim_param("dim", 1, "Dimension to select from (0 is the batch)."),
+        Param("index", "int", 0, "The position to keep (0 is the first, -1 the last)."),
+    ),
+    shape=_select_rule,
+    key_params=("dim", "index"),
+    accepts=_ANY_DTYPE,
+    emission=Expression(_select_code),
+)
+
+BLOCKS = (FLATTEN, UNFLATTEN, PERMUTE, TRANSPOSE, RESHAPE, MEAN, LAST_STEP, SELECT)

@@ -36,6 +36,15 @@ def test_an_unsupported_op_exits_2_naming_it_with_its_line() -> None:
     assert result.stdout == ""
 
 
+def test_a_parameter_used_otherwise_than_a_block_would_is_named(capsys) -> None:
+    assert main(["import", f"{MODELS}:TokenAtTheEnd", "--input-shape", "4", "8"]) == 2
+    error = capsys.readouterr().err
+    assert "unsupported: Tensor.expand in the model's own forward" in error
+    assert "expands token, a parameter of the module's own; the block for it is a ClassToken" in (
+        error
+    )
+
+
 def test_bad_targets_exit_2_with_a_reason(tmp_path: Path, capsys) -> None:
     for target, reason in [
         ("no-colon", "give TARGET as package.module:factory or path/file.py:Class"),

@@ -64,6 +64,7 @@ RANKS: dict[str, tuple[int, ...]] = {
     "Reshape": ANY_RANK,
     "Mean": ANY_RANK,
     "LastStep": (2,),
+    "Select": ANY_RANK,
     "Dropout": ANY_RANK,
     "Dropout1d": (2,),
     "Dropout2d": (3,),
@@ -98,6 +99,7 @@ RANKS: dict[str, tuple[int, ...]] = {
     "Concat": ANY_RANK,
     "Embedding": (1, 2),
     "PositionalEmbedding": (2,),
+    "ClassToken": (2,),
     "RNN": (2,),
     "LSTM": (2,),
     "GRU": (2,),
@@ -132,6 +134,7 @@ INT_RANGES: dict[str, tuple[int, int]] = {
     "dim": (-4, 4),
     "dim0": (-4, 4),
     "dim1": (-4, 4),
+    "index": (-10, 10),
     "start_dim": (-4, 4),
     "end_dim": (-4, 4),
     "num_parameters": (1, 6),
@@ -375,7 +378,7 @@ def deliberate_strictness(block: Block, case: Case) -> str | None:
         "Permute": list(case.given.get("dims", [1]))[:1],
     }.get(block.type, [case.given.get("dim", 1)])
     batch = [d for d in dims if isinstance(d, int) and -rank <= d < rank and d % rank == 0]
-    reshapes = ("Flatten", "Unflatten", "Concat", "Transpose", "Mean", "GLU")
+    reshapes = ("Flatten", "Unflatten", "Concat", "Transpose", "Mean", "GLU", "Select")
     if block.type in reshapes and batch:
         return "a block must not merge, split, swap, reduce or join the batch dimension"
     if block.type == "Permute" and (not batch or len(set(case.given["dims"])) < rank):
@@ -386,6 +389,8 @@ def deliberate_strictness(block: Block, case: Case) -> str | None:
         return "dropout between stacked layers does nothing with one layer (torch warns)"
     if block.type == "Mean" and rank == 2 and not case.given.get("keepdim"):
         return "the mean over a sample's only dimension leaves no sample dimension"
+    if block.type == "Select" and rank == 2:
+        return "selecting from a sample's only dimension leaves no sample dimension"
     return None
 
 
