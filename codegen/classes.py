@@ -160,7 +160,7 @@ def definition_class(run: InstanceRun, classes: dict[str, ClassCode]) -> ClassCo
     inputs = {name: name for name in definition.input_names}
     code = _graph_class(
         definition.name,
-        description_docstring(definition.spec.description),
+        description_docstring(definition.spec.description, quoted=6),
         run.nodes,
         run.order,
         run.body.output,
@@ -292,13 +292,23 @@ def _type_name(kind: str, choices: tuple[Any, ...] | None) -> str:
     return _TYPE_NAMES[kind]
 
 
-def description_docstring(description: str) -> str:
-    """A description as the body of a class docstring (wrapped, indented after its first line)."""
+def description_docstring(description: str, quoted: int = 0) -> str:
+    """A description as the body of a class docstring (wrapped, indented after its first line).
+
+    `quoted` columns of the first line are taken by quotes (6 where the description is the
+    docstring: black moves closing quotes off a long last line, not off a single line)."""
     if not description.strip():
         return ""
     paragraphs = docstring_text(description).split("\n")
     wrapped = [
-        textwrap.fill(p, width=84, break_on_hyphens=False) if p.strip() else "" for p in paragraphs
+        (
+            textwrap.fill(
+                p, width=84, initial_indent=" " * quoted * (k == 0), break_on_hyphens=False
+            )
+            if p.strip()
+            else ""
+        )
+        for k, p in enumerate(paragraphs)
     ]
     return textwrap.indent("\n".join(wrapped), "    ").strip()
 

@@ -1,5 +1,6 @@
 """Style of the generated code (docs/architecture.md): for every example in examples/ and
-every golden variant (variants.py), the generated Python files parse, are black-stable
+every golden variant (variants.py), and for imported architectures (examples/architectures),
+the generated Python files parse, are black-stable
 with black's default settings, pass `ruff check --select E,F,W,I,B,UP` run from inside
 the generated folder with ruff's defaults (line length 88), as its user would, and hold
 no stubs (TODO/FIXME, `pass`, `...`, NotImplementedError).
@@ -11,6 +12,7 @@ project, isolated from this repository's configuration.
 from __future__ import annotations
 
 import ast
+import json
 import re
 import subprocess
 import sys
@@ -119,3 +121,23 @@ def test_generated_folder_passes_ruff_with_the_strict_rules(name: str, projects)
         ["ruff", "check", "--isolated", "--no-cache", "--select", "E,F,W,I,B,UP", "."], folder
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# Imported architectures whose model.py is written differently from the examples' (ViT's
+# ClassToken, PositionalEmbedding and x[:, 0]; ResNet-50's definitions with parameters).
+ARCHITECTURES = ["vit_b_16", "resnet50"]
+
+
+@pytest.mark.parametrize("name", ARCHITECTURES)
+def test_imported_architectures_generate_clean_code(name: str, tmp_path: Path) -> None:
+    """A model only: model.py and export.py, black-stable and ruff-clean as above."""
+    spec = json.loads((ROOT / "examples" / "architectures" / f"{name}.json").read_text())
+    files = generate(spec)
+    write_project(files, tmp_path)
+    python = sorted(f for f in files if f.endswith(".py"))
+    assert python == ["export.py", "model.py"]
+    black = _run(["black", "--check", "--diff", "--config", "/dev/null", *python], tmp_path)
+    assert black.returncode == 0, black.stdout + black.stderr
+    command = ["ruff", "check", "--isolated", "--no-cache", "--select", RUFF_RULES, "."]
+    ruff = _run(command, tmp_path)
+    assert ruff.returncode == 0, ruff.stdout + ruff.stderr

@@ -12,8 +12,8 @@ NAME = "resnet-18"
 
 
 class BasicBlock(nn.Module):
-    """ResNet's basic block: two 3x3 convolutions with BatchNorm, added to the block's
-    input, then ReLU (ResNet-18 and -34)."""
+    """ResNet's basic block: two 3x3 convolutions with BatchNorm, added to the
+    block's input, then ReLU (ResNet-18 and -34)."""
 
     def __init__(self, planes: int = 64) -> None:
         super().__init__()
