@@ -35,6 +35,11 @@ from .registry.base import fmt_shape
 from .resources import templates_dir
 from .training_plan import TrainingPlan
 
+ONNX_REQUIREMENTS = ("onnx", "onnxscript", "onnxruntime")
+"""What `export.py --format onnx` needs besides torch (torch.onnx.export with dynamo=True needs
+onnx and onnxscript; onnxruntime checks the export): optional, so requirements.txt lists them
+commented out."""
+
 
 def generate(data: Any) -> dict[str, str]:
     """Files of the generated project (name -> text); raises SpecError when invalid."""
@@ -159,6 +164,7 @@ def project_context(analysis: Analysis) -> dict[str, Any]:
         "shape_table": _shape_table(analysis),
         "model_only": analysis.training is None,
         "requirements": ["torch>=2.4"],
+        "onnx_requirements": ONNX_REQUIREMENTS,
     }
     if analysis.training is not None:
         context.update(_training_context(analysis, analysis.training, types_used))
