@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from ..params import REQUIRED, Param
 from ..problems import ShapeError
-from .base import Block, Code, Helper, Inputs, Module, Params, Shape, TensorType, fmt_shape
-from .rules import check_inferred
+from .base import Block, Code, Helper, Inputs, Module, Params, Shape, TensorType
+from .rules import check_inferred, expect_sequence
 
 CAUSAL_MASK = Helper(
     "causal_mask",
@@ -34,12 +34,8 @@ _FIXED = (("batch_first", "True"),)
 
 
 def _sequence(block: str, x: TensorType, role: str = "input") -> Shape:
-    if x.rank != 2:
-        raise ShapeError(
-            f"{block} takes a sequence (L, E) per sample as its {role}, got {fmt_shape(x.shape)}",
-            "use it after an Embedding, or Transpose (C, L) features to (L, C)",
-        )
-    return x.shape
+    hint = "use it after an Embedding, or Transpose (C, L) features to (L, C)"
+    return expect_sequence(block, x.shape, hint, f" as its {role}")
 
 
 def _check_heads(params: Params, width: int, heads: str) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ..params import REQUIRED, Param
 from ..problems import ShapeError
-from .base import Block, Helper, Module, Params, Shape, TensorType, fmt_shape
-from .rules import check_inferred, single
+from .base import Block, Helper, Module, Params, Shape, TensorType
+from .rules import check_inferred, expect_sequence, single
 
 
 def _embedding_rule(params: Params, inputs: list[TensorType]) -> Shape:
@@ -80,12 +80,8 @@ class PositionalEmbedding(nn.Module):
 
 
 def _positions_rule(params: Params, inputs: list[TensorType]) -> Shape:
-    shape = single(inputs)
-    if len(shape) != 2:
-        raise ShapeError(
-            f"PositionalEmbedding takes a sequence (L, E) per sample, got {fmt_shape(shape)}",
-            "use it after an Embedding, or after a Transpose of (E, L) patches",
-        )
+    hint = "use it after an Embedding, or after a Transpose of (E, L) patches"
+    shape = expect_sequence("PositionalEmbedding", single(inputs), hint)
     check_inferred(params, "num_positions", shape[0])
     check_inferred(params, "embedding_dim", shape[1])
     return shape
@@ -139,12 +135,8 @@ class ClassToken(nn.Module):
 
 
 def _class_token_rule(params: Params, inputs: list[TensorType]) -> Shape:
-    shape = single(inputs)
-    if len(shape) != 2:
-        raise ShapeError(
-            f"ClassToken takes a sequence (L, E) per sample, got {fmt_shape(shape)}",
-            "use it on a sequence of patches, e.g. after Flatten(start_dim=2) and Transpose",
-        )
+    hint = "use it on a sequence of patches, e.g. after Flatten(start_dim=2) and Transpose"
+    shape = expect_sequence("ClassToken", single(inputs), hint)
     check_inferred(params, "embedding_dim", shape[1])
     return (shape[0] + 1, shape[1])
 

@@ -8,20 +8,16 @@ from __future__ import annotations
 
 from ..params import REQUIRED, Param
 from ..problems import ShapeError
-from .base import Block, Code, Module, Params, Shape, TensorType, fmt_shape
-from .rules import check_inferred, single
+from .base import Block, Code, Module, Params, Shape, TensorType
+from .rules import check_inferred, expect_sequence, single
 
 GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
 
 
 def _rule(block: str):
     def rule(params: Params, inputs: list[TensorType]) -> Shape:
-        shape = single(inputs)
-        if len(shape) != 2:
-            raise ShapeError(
-                f"{block} takes a sequence (L, E) per sample, got {fmt_shape(shape)}",
-                "use it after an Embedding, or Transpose (C, L) features to (L, C)",
-            )
+        hint = "use it after an Embedding, or Transpose (C, L) features to (L, C)"
+        shape = expect_sequence(block, single(inputs), hint)
         check_inferred(params, "input_size", shape[1])
         if params["dropout"] and params["num_layers"] == 1:
             raise ShapeError(

@@ -26,6 +26,15 @@ def expect_rank(block: str, shape: Shape, rank: int, hint: str = "") -> None:
         )
 
 
+def expect_sequence(block: str, shape: Shape, hint: str, role: str = "") -> Shape:
+    """A sequence (L, E) per sample, as sequence blocks take (`role`: " as its query")."""
+    if len(shape) != 2:
+        raise ShapeError(
+            f"{block} takes a sequence (L, E) per sample{role}, got {fmt_shape(shape)}", hint
+        )
+    return shape
+
+
 def check_inferred(params: Params, name: str, actual: Any) -> None:
     """An inferred parameter given explicitly must match what the input gives."""
     given = params.get(name)

@@ -11,7 +11,7 @@ from ..literals import py
 from ..params import REQUIRED, Param
 from ..problems import ShapeError
 from .base import Block, Code, Expression, Params, Shape, TensorType, fmt_shape, numel
-from .rules import dim_param, normalise_dim, sample_dim, single
+from .rules import dim_param, expect_sequence, normalise_dim, sample_dim, single
 
 _ANY_DTYPE = ("float32", "int64")
 
@@ -235,12 +235,9 @@ MEAN = Block(
 
 
 def _last_step_rule(params: Params, inputs: list[TensorType]) -> TensorType:
-    shape = single(inputs)
-    if len(shape) != 2:
-        raise ShapeError(
-            f"LastStep takes a sequence (L, E) per sample, got {fmt_shape(shape)}",
-            "use it after a recurrent or attention block",
-        )
+    shape = expect_sequence(
+        "LastStep", single(inputs), "use it after a recurrent or attention block"
+    )
     return _keep_dtype(inputs, shape[1:])
 
 
