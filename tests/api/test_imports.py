@@ -112,10 +112,11 @@ def test_architectures_are_listed_and_valid() -> None:
     listed = {a["name"]: a for a in client.get("/api/architectures").json["architectures"]}
     assert listed["resnet18"]["params"] == 11_689_512
     assert {"alexnet", "vgg11_bn", "resnet50", "densenet121", "mobilenet_v2"} <= set(listed)
-    spec = client.get("/api/architectures/resnet18").json
-    analysis = analyze(spec)
-    assert analysis.valid
-    assert analysis.total_params == 11_689_512
+    assert listed["vit_b_16"]["params"] == 86_567_656
+    for name, params in (("resnet18", 11_689_512), ("vit_b_16", 86_567_656)):
+        analysis = analyze(client.get(f"/api/architectures/{name}").json)
+        assert analysis.valid
+        assert analysis.total_params == params
     assert client.get("/api/architectures/nope").status_code == 404
 
 
