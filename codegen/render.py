@@ -35,6 +35,8 @@ from .registry.base import fmt_shape
 from .resources import templates_dir
 from .training_plan import TrainingPlan
 
+TORCH_REQUIREMENT = "torch>=2.5"
+"""2.5: torch.onnx.export(dynamo=True) in export.py; 2.4 already has nn.RMSNorm."""
 ONNX_REQUIREMENTS = ("onnx", "onnxscript", "onnxruntime")
 """What `export.py --format onnx` needs besides torch (torch.onnx.export with dynamo=True needs
 onnx and onnxscript; onnxruntime checks the export): optional, so requirements.txt lists them
@@ -163,7 +165,7 @@ def project_context(analysis: Analysis) -> dict[str, Any]:
         "init": _init_context(analysis.training, types_used) if analysis.training else None,
         "shape_table": _shape_table(analysis),
         "model_only": analysis.training is None,
-        "requirements": ["torch>=2.4"],
+        "requirements": [TORCH_REQUIREMENT],
         "onnx_requirements": ONNX_REQUIREMENTS,
     }
     if analysis.training is not None:
@@ -380,7 +382,7 @@ def _scheduler(plan: TrainingPlan) -> tuple[str | None, str | None]:
 
 def _requirements(data: Dataset, params: dict[str, Any], tensorboard: bool) -> list[str]:
     needs = data.requirements_of(params)
-    packages = ["torch>=2.4", *(p for p in needs if p.startswith("torchvision"))]
+    packages = [TORCH_REQUIREMENT, *(p for p in needs if p.startswith("torchvision"))]
     packages += ["matplotlib", *(p for p in needs if not p.startswith("torchvision"))]
     if tensorboard:
         packages.append("tensorboard")

@@ -17,6 +17,7 @@ from .base import Params, Shape
 from .dataset import Dataset, Expectation
 from .training import Task
 
+TORCHVISION_REQUIREMENT = "torchvision>=0.20"  # the release that goes with torch 2.5
 _N_SAMPLES = Param("n_samples", "int", 1000, "Number of samples generated.", min=10, max=1_000_000)
 _NOISE = Param("noise", "float", 0.1, "Standard deviation of the added noise.", min=0.0)
 _ROOT = Param(
@@ -108,7 +109,7 @@ def _torchvision(kind: str, title: str, doc: str, images: ImageSet) -> Dataset:
             shapes=(images.shape,), classes=len(images.class_names), hint=f"use [{shape}]"
         ),
         images=True,
-        requirements=("torchvision>=0.19",),
+        requirements=(TORCHVISION_REQUIREMENT,),
         predicts="images",
         download=True,
         test_split=True,
@@ -186,7 +187,7 @@ _IMAGE_FILE_LOADING: dict[str, Any] = {
     "expects": lambda p: _IMAGE_FILES,
     "in_memory": False,
     "images": True,
-    "requirements": ("torchvision>=0.19",),
+    "requirements": (TORCHVISION_REQUIREMENT,),
     "predicts": "images",
 }
 

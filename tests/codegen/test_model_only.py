@@ -40,7 +40,7 @@ def test_model_only_project_has_the_model_and_builds(tmp_path: Path) -> None:
     assert sorted(files) == ["README.md", "export.py", "model.py", "requirements.txt", "spec.json"]
     assert "no training script" in files["README.md"]
     required, *optional = files["requirements.txt"].split("\n# ", 1)
-    assert required == "torch>=2.4"  # what model.py needs; ONNX export's packages commented out
+    assert required == "torch>=2.5"  # what model.py needs; ONNX export's packages commented out
     assert "# onnx\n# onnxscript\n# onnxruntime\n" in optional[0]
     assert json.loads(files["spec.json"]) == FEATURE_MAPS
     for name, text in files.items():
