@@ -183,9 +183,8 @@ def train_batches(
     inputs, targets = data
     order = torch.randperm(len(inputs), generator=generator).to(inputs.device)
     order = order[rank : len(order) - len(order) % world_size : world_size]
-    batches = zip(
-        inputs[order].split(batch_size), targets[order].split(batch_size), strict=True
-    )
+    inputs, targets = inputs.index_select(0, order), targets.index_select(0, order)
+    batches = zip(inputs.split(batch_size), targets.split(batch_size), strict=True)
     for images, labels in batches:
         yield prepare(images, generator), labels
 

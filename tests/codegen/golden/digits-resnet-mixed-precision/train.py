@@ -244,7 +244,7 @@ def train_one_epoch(
         nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
         scaler.step(optimizer)
         scaler.update()
-        total += loss.detach() * len(inputs)
+        total = torch.add(total, loss.detach(), alpha=len(inputs))  # one op, no sync
         count += len(inputs)
         progress.batch(epoch, batch, loss)
     total, count = global_sum(float(total), count)

@@ -242,7 +242,7 @@ def train_one_epoch(
         scaler.scale(loss).backward()
         scaler.step(optimizer)
         scaler.update()
-        total += loss.detach() * len(inputs)
+        total = torch.add(total, loss.detach(), alpha=len(inputs))  # one op, no sync
         count += len(inputs)
         progress.batch(epoch, batch, loss)
     total, count = global_sum(float(total), count)
