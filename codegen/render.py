@@ -310,6 +310,7 @@ def _training_context(
         "weight_decay": py(weight_decay),
         "exempt": exempt,
         "norm_types": _type_tuple(exempt_classes) if exempt_classes else "",
+        "sync_batch_norm": any(t.startswith("BatchNorm") for t in types_used),
         "scheduler": scheduler_code,
         "batch_scheduler": step == "batch",
         "epoch_scheduler": step == "epoch",

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import load_example
-from tests.execution.fake_data import write_image_folder
+from tests.execution.fake_data import write_cifar10, write_image_folder
 from tests.execution.project import Run, run_train, with_training, write_project
 
 pytestmark = pytest.mark.slow
@@ -99,3 +99,38 @@ def test_image_folder_under_torchrun(tmp_path):
     assert len(run.history) == 2
     assert run.stdout.count("epoch 2/2") == 1
     assert (run.out / "preprocessing.json").is_file()
+
+
+LEAVE = """import sys
+
+import torch.distributed as dist
+
+import train
+
+try:
+    train.main(sys.argv[1:])
+finally:
+    print("in the group after main:", dist.is_initialized())
+"""
+
+
+@pytest.mark.parametrize("args", [["--check"], ["--resume"]], ids=["check", "failed-resume"])
+def test_every_exit_leaves_the_process_group(tmp_path, args):
+    """--check returns early and --resume without a checkpoint exits with its reason: both
+    destroy the process group, as a finished run does. LeNet's BatchNorm stays BatchNorm
+    on the CPU (gloo): SyncBatchNorm is for GPUs and would refuse CPU tensors."""
+    folder = write_project(load_example("lenet-batchnorm"), tmp_path / "lenet")
+    (folder / "leave.py").write_text(LEAVE)
+    write_cifar10(folder / "data", per_batch=16, test=16)
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node",
+               "2", "leave.py", "--device", "cpu", "--out", "out", *args]  # fmt: skip
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
+    proc = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=300,
+                          env=env)  # fmt: skip
+    assert proc.stdout.count("in the group after main: False") == 2, proc.stdout + proc.stderr
+    if args == ["--check"]:
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.count("gradients finite") == 1  # rank 0 reports
+    else:
+        assert proc.returncode != 0
+        assert "--resume: no out/checkpoint.pt" in proc.stderr

@@ -463,9 +463,8 @@ def save_results(
     plot_history(history, out / "loss.png")
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
-    processes = start_processes(args.device)
+def run(args: argparse.Namespace, processes: Processes) -> None:
+    """Load the data, build the model and train it (with --check: time one batch)."""
     device, rank, world_size = processes
     torch.manual_seed(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -501,8 +500,16 @@ def main(argv: list[str] | None = None) -> None:
         f"saved model.pt, history.json and metrics.json in {args.out}",
         metrics=metrics,
     )
-    if dist.is_initialized():
-        dist.destroy_process_group()
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    processes = start_processes(args.device)
+    try:
+        run(args, processes)
+    finally:  # torchrun: leave the process group however the run ends
+        if dist.is_initialized():
+            dist.destroy_process_group()
 
 
 if __name__ == "__main__":
