@@ -31,8 +31,9 @@ from . import sandbox
 from .worker import WorkerContext, context
 
 log = logging.getLogger("torchcanvas.worker")
-PROGRESS_EVERY_S = 0.25  # at most this often a batch progress write
+PROGRESS_EVERY_S = 0.25  # at most this often a write of a run's epochs and progress
 READ_CHUNK = 1 << 16
+READ_PAUSE_S = 0.1  # a run's lines wait this long in the pipe (64 KiB), then are read together
 CHECK_TIMEOUT_S = 60
 MEMORY_SIGNS = (
     "MemoryError",
@@ -108,14 +109,22 @@ def tail(path: Path, size: int = 8192) -> str:
 
 
 class Follower:
-    """Reads a run's JSON lines and writes what they say, renewing the lease meanwhile."""
+    """Reads a run's JSON lines and records what they say.
+
+    Epochs and the latest batch progress are kept and written together, in one short
+    transaction at most every PROGRESS_EVERY_S (train.py's first progress at once): a
+    run of small epochs reports dozens a second, and every write takes CPU from the
+    training beside it. The epochs of a worker killed meanwhile are not lost: the
+    resumed run reports those of its checkpoint.
+    """
 
     def __init__(self, ctx: WorkerContext, run_id: str | None, log_file: Any) -> None:
         self.ctx = ctx
         self.run_id = run_id
         self.log_file = log_file
+        self.pending_epochs: list[dict[str, Any]] = []
         self.pending_progress: dict[str, Any] | None = None
-        self.last_progress = 0.0
+        self.last_write = 0.0
         self.done: dict[str, Any] | None = None
         self.check: dict[str, Any] | None = None
         self.prediction: dict[str, Any] | None = None
@@ -133,68 +142,58 @@ class Follower:
             self.log_file.write(raw + b"\n")
             return
         kind = event.pop("event")
-        runs, run_id, me = self.ctx.runs, self.run_id, self.ctx.name
         if kind == "check":
             self.check = finite(event)
         elif kind == "prediction":
             self.prediction = finite(event)
         elif kind == "done":
             self.done = finite(event.get("metrics") or {})
-        elif run_id is None:  # a check: nothing is recorded
+        elif self.run_id is None:  # a check: nothing is recorded
             return
         elif kind == "resumed":
             # The epochs in the checkpoint: a worker killed mid-run may not have read the
             # last ones from the pipe before train.py saved them.
-            for row in event.get("history") or []:
-                runs.add_epoch(run_id, me, row)
+            self.pending_epochs += event.get("history") or []
         elif kind == "start":
             self.epochs = int(event.get("epochs") or 0)
             self.batches = int(event.get("batches") or 0)
-            runs.epochs_total(run_id, me, self.epochs)
-            self.pending_progress = {
-                "stage": "training",
-                "epoch": int(event.get("start_epoch") or 1),
-                "batch": 0,
-                "batches": self.batches,
-            }
+            self.ctx.runs.epochs_total(self.run_id, self.ctx.name, self.epochs)
+            self.pending_progress = self._progress(int(event.get("start_epoch") or 1))
             self.flush(force=True)
         elif kind == "batch":
-            self.pending_progress = finite(
-                {
-                    "stage": "training",
-                    **{k: event.get(k) for k in ("epoch", "batch", "batches", "loss")},
-                }
-            )
-            self.flush()
+            fields = {k: event.get(k) for k in ("epoch", "batch", "batches", "loss")}
+            self.pending_progress = finite({"stage": "training", **fields})
         elif kind == "epoch":
-            runs.add_epoch(run_id, me, event)
+            self.pending_epochs.append(event)
             epoch = int(event.get("epoch") or 0)
-            self.pending_progress = {
-                "stage": "training", "epoch": epoch + 1, "batch": 0, "batches": self.batches,
-            }  # fmt: skip
             if epoch < self.epochs:
-                self.flush(force=True)
+                self.pending_progress = self._progress(epoch + 1)
+
+    def _progress(self, epoch: int) -> dict[str, Any]:
+        return {"stage": "training", "epoch": epoch, "batch": 0, "batches": self.batches}
 
     def flush(self, force: bool = False) -> None:
+        """Write what is pending if PROGRESS_EVERY_S have passed since the last write."""
         now = time.monotonic()
-        if (
-            self.run_id
-            and self.pending_progress
-            and (force or now - self.last_progress >= PROGRESS_EVERY_S)
-        ):
-            self.ctx.runs.progress(self.run_id, self.ctx.name, self.pending_progress)
-            self.pending_progress = None
-            self.last_progress = now
+        pending = self.pending_epochs or self.pending_progress
+        if self.run_id and pending and (force or now - self.last_write >= PROGRESS_EVERY_S):
+            self.ctx.runs.record(
+                self.run_id, self.ctx.name, self.pending_epochs, self.pending_progress
+            )
+            self.pending_epochs, self.pending_progress = [], None
+            self.last_write = now
 
 
 def follow(
     ctx: WorkerContext, run_id: str, process: subprocess.Popen[bytes], follower: Follower,
-    wall_s: float, lease: bool = True,
+    wall_s: float, lease: bool = True, pause_s: float = 0.0,
 ) -> tuple[str, int, int]:  # fmt: skip
     """Read the run's output until it ends; (outcome, return code, peak RSS in KiB).
 
     outcome is "exited", "cancelled", "timeout", "stopping" (the worker shuts down) or
-    "lost" (another worker took the run over).
+    "lost" (another worker took the run over). After reading, the worker waits `pause_s`
+    while lines gather in the pipe, instead of waking for each one beside a run that
+    keeps every core busy.
     """
     assert process.stdout is not None
     fd = process.stdout.fileno()
@@ -219,6 +218,7 @@ def follow(
                     *lines, buffer = buffer.split(b"\n")
                     for line in lines:
                         follower.line(line)
+                    ctx.stop.wait(pause_s)
             follower.flush()
             now = time.monotonic()
             if lease and now >= next_beat:
@@ -296,7 +296,8 @@ def train(run_id: str) -> None:
     with launched(ctx, "train.py", args, project, folder, limit, log_path) as (process, log):
         ctx.runs.started(run_id, ctx.name, process.pid)
         follower = Follower(ctx, run_id, log)
-        outcome, code, _ = follow(ctx, run_id, process, follower, limit.wall_s)
+        outcome, code, _ = follow(ctx, run_id, process, follower, limit.wall_s,
+                                  pause_s=READ_PAUSE_S)  # fmt: skip
     if outcome == "lost":
         return
     if outcome == "stopping":

@@ -134,31 +134,38 @@ class RunStore:
     def started(self, run_id: str, worker: str, pid: int) -> None:
         self._update(run_id, Run.worker == worker, pid=pid)
 
-    def progress(self, run_id: str, worker: str, progress: dict[str, Any]) -> None:
-        self._update(run_id, Run.worker == worker, progress=progress)
-
     def epochs_total(self, run_id: str, worker: str, epochs: int) -> None:
         self._update(run_id, Run.worker == worker, epochs=epochs)
 
-    def add_epoch(self, run_id: str, worker: str, row: dict[str, Any]) -> None:
-        """Record an epoch (again, after a resume: the newer numbers win).
+    def record(
+        self,
+        run_id: str,
+        worker: str,
+        epochs: Sequence[dict[str, Any]] = (),
+        progress: dict[str, Any] | None = None,
+    ) -> None:
+        """Record epochs (again, after a resume: the newer numbers win) and the progress.
 
-        Three plain statements in one transaction: the worker writes one per epoch while
-        its run computes beside it, so this stays cheap.
+        Plain statements in one transaction: the worker writes a few a second while its
+        run computes beside it, so this stays cheap.
         """
-        epoch = int(row["epoch"])
-        values = {k: _number(row.get(k)) for k in EPOCH_FIELDS}
+        values: dict[str, Any] = {"seq": Run.seq + 1}
+        if progress is not None:
+            values["progress"] = progress
+        rows = {int(row["epoch"]): {k: _number(row.get(k)) for k in EPOCH_FIELDS} for row in epochs}
         with self.engine.begin() as connection:
             owned = connection.execute(
-                update(Run).where(Run.id == run_id, Run.worker == worker).values(seq=Run.seq + 1)
+                update(Run).where(Run.id == run_id, Run.worker == worker).values(**values)
             )
-            if not owned.rowcount:
+            if not owned.rowcount or not rows:
                 return
             table = RunEpoch.__table__
             connection.execute(
-                delete(table).where(table.c.run_id == run_id, table.c.epoch == epoch)
+                delete(table).where(table.c.run_id == run_id, table.c.epoch.in_(list(rows)))
             )
-            connection.execute(insert(table).values(run_id=run_id, epoch=epoch, **values))
+            connection.execute(
+                insert(table), [{"run_id": run_id, "epoch": e, **v} for e, v in rows.items()]
+            )
 
     def finish(
         self,

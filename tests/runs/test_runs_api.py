@@ -219,6 +219,40 @@ def test_a_resumed_run_records_the_epochs_of_its_checkpoint(app, client):
     for event in ({"event": "resumed", "epoch": 3, "history": rows},
                   {"event": "epoch", **rows[0], "epoch": 4}):  # fmt: skip
         follower.line(json.dumps(event).encode())
+    follower.flush(force=True)  # the follower writes a few times a second, and at the end
     history = client.get(f"/api/runs/{run_id}").get_json()["history"]
     assert [h["epoch"] for h in history] == [1, 2, 3, 4]
     assert history[2]["val_loss"] == pytest.approx(2.0 / 3)
+
+
+def test_the_follower_writes_epochs_and_progress_together(app, client, monkeypatch):
+    """Many lines a second from a run of small epochs make one write, not one per line;
+    train.py's first progress is written at once, and nothing is left unwritten."""
+    import json
+
+    from builder.runs import get_runs, jobs
+    from builder.runs.jobs import Follower
+    from builder.runs.worker import WorkerContext
+
+    monkeypatch.setattr(jobs, "PROGRESS_EVERY_S", 3600.0)  # however slow this machine is
+
+    run_id = client.post("/api/runs", json={"spec": digits(3)}).get_json()["id"]
+    runs = get_runs(app)
+    assert runs.claim(run_id, "w1") is not None
+    ctx = WorkerContext(app=app, settings=None, runs=runs, queue=None, name="w1")  # type: ignore[arg-type]
+    follower = Follower(ctx, run_id, io.BytesIO())
+    follower.line(json.dumps({"event": "start", "epochs": 3, "batches": 20}).encode())
+    assert runs.state(run_id).progress == {"stage": "training", "epoch": 1, "batch": 0,
+                                           "batches": 20}  # fmt: skip
+    seq = runs.version(run_id)[1]
+    for epoch in (1, 2, 3):
+        for batch in (10, 20):
+            line = {"event": "batch", "epoch": epoch, "batch": batch, "batches": 20, "loss": 0.5}
+            follower.line(json.dumps(line).encode())
+        follower.line(json.dumps({"event": "epoch", "epoch": epoch, "loss": 1.0 / epoch}).encode())
+        follower.flush()  # what the worker calls after each read: too soon to write again
+    assert runs.version(run_id)[1] == seq and not runs.history(run_id)
+    follower.flush(force=True)
+    assert runs.version(run_id)[1] == seq + 1
+    assert [row.epoch for row in runs.history(run_id)] == [1, 2, 3]
+    assert runs.state(run_id).progress["epoch"] == 3  # the last batch line of the run
