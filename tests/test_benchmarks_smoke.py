@@ -60,6 +60,7 @@ def test_quick_run_reports_every_benchmark(tmp_path):
             assert case[name] and all(ms > 0 for ms in case[name]), (name, case)
     runs = data["runs"]
     assert runs["speed"] > 0 and runs["first_progress_s"] and runs["with_streams"]["requests"] > 0
+    assert runs["hand_first_line_s"] and runs["in_app_cpu_s"] and runs["in_app_epochs_s"]
 
 
 def test_only_takes_commas_and_rejects_unknown_names(tmp_path):
