@@ -1,14 +1,18 @@
 """The generated character-level GPT against a nanoGPT-style model and loop written by hand.
 
 Both sides train the same architecture (the char-gpt example: token and position embeddings,
-pre-norm causal Transformer blocks of width 128 with 4 heads and a 512-wide MLP, dropout 0.1,
-a final LayerNorm and a linear head over 256 bytes) with the same optimizer (AdamW, lr 1e-3,
-betas (0.9, 0.99), weight decay 0.1 on weights only), gradient clipping at 1.0, block size
-64 (a window every 64 bytes) and batch 64, on the same text. The generated train.py runs as
-it is (its `train_one_epoch` timed); the hand-written side is nanoGPT's model
-(`CausalSelfAttention` with one `c_attn` projection and
+pre-norm causal Transformer blocks of width 128 with 4 heads and a 512-wide MLP, the example's
+dropout (0, as nanoGPT's CPU recipe), a final LayerNorm and a linear head over 256 bytes)
+with the same optimizer (AdamW, lr 1e-3, betas (0.9, 0.99), weight decay 0.1 on weights
+only), gradient clipping at 1.0, block size 64 (a window every 64 bytes) and batch 64, on the
+same text. The generated train.py runs as it is (its `train_one_epoch` timed); the
+hand-written side is nanoGPT's model (`CausalSelfAttention` with one `c_attn` projection and
 `scaled_dot_product_attention(is_causal=True)`) and a bare loop over the same windows. The
 figure is training tokens per second.
+
+Interleaved single steps of both models give the same comparison in a form a shared machine
+cannot skew, at the example's dropout and at dropout 0.1 (where torch's
+`TransformerEncoderLayer` also drops inside its feed-forward, which nanoGPT's MLP does not).
 
 The second table is the time of the shape analysis (`codegen.analysis.analyze`) of GPTs of 2
 to 48 Transformer blocks.
@@ -18,6 +22,7 @@ Run: `python -m benchmarks.run --only gpt` (add `--quick` for a smoke-sized run)
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import tempfile
@@ -75,7 +80,9 @@ def write_text(folder: Path, characters: int) -> Path:
     return folder
 
 
-def nano_gpt(vocab: int, block_size: int, width: int, heads: int, layers: int) -> Any:
+def nano_gpt(
+    vocab: int, block_size: int, width: int, heads: int, layers: int, dropout: float
+) -> Any:
     """nanoGPT's GPT (model.py), trimmed to what the comparison needs."""
     import torch
     import torch.nn.functional as F
@@ -86,13 +93,13 @@ def nano_gpt(vocab: int, block_size: int, width: int, heads: int, layers: int) -
             super().__init__()
             self.c_attn = nn.Linear(width, 3 * width)
             self.c_proj = nn.Linear(width, width)
-            self.dropout = nn.Dropout(0.1)
+            self.dropout = nn.Dropout(dropout)
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             batch, length, _ = x.size()
             q, k, v = self.c_attn(x).split(width, dim=2)
             q, k, v = (t.view(batch, length, heads, -1).transpose(1, 2) for t in (q, k, v))
-            y = F.scaled_dot_product_attention(q, k, v, dropout_p=0.1 if self.training else 0.0,
+            y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout if self.training else 0.0,
                                                is_causal=True)  # fmt: skip
             y = y.transpose(1, 2).contiguous().view(batch, length, width)
             return self.dropout(self.c_proj(y))
@@ -103,7 +110,10 @@ def nano_gpt(vocab: int, block_size: int, width: int, heads: int, layers: int) -
             self.ln_1, self.attn = nn.LayerNorm(width), CausalSelfAttention()
             self.ln_2 = nn.LayerNorm(width)
             self.mlp = nn.Sequential(
-                nn.Linear(width, 4 * width), nn.GELU(), nn.Linear(4 * width, width), nn.Dropout(0.1)
+                nn.Linear(width, 4 * width),
+                nn.GELU(),
+                nn.Linear(4 * width, width),
+                nn.Dropout(dropout),
             )
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -114,7 +124,7 @@ def nano_gpt(vocab: int, block_size: int, width: int, heads: int, layers: int) -
         def __init__(self) -> None:
             super().__init__()
             self.wte, self.wpe = nn.Embedding(vocab, width), nn.Embedding(block_size, width)
-            self.drop = nn.Dropout(0.1)
+            self.drop = nn.Dropout(dropout)
             self.blocks = nn.Sequential(*(Block() for _ in range(layers)))
             self.ln_f, self.lm_head = nn.LayerNorm(width), nn.Linear(width, vocab)
 
@@ -161,6 +171,37 @@ def hand_written_seconds(
     return seconds
 
 
+def with_dropout(spec: dict[str, Any], p: float) -> dict[str, Any]:
+    """The GPT `spec` with dropout `p` where nanoGPT has it: after the embeddings and in every
+    Transformer block (which torch's layer also applies inside its feed-forward)."""
+    spec = json.loads(json.dumps(spec))
+    nodes = [n for n in spec["nodes"] if n["type"] != "Dropout"]
+    for node in nodes:
+        if node["type"] == "TransformerEncoderLayer":
+            node["params"]["dropout"] = p
+    first_block = next(k for k, n in enumerate(nodes) if n["type"] == "TransformerEncoderLayer")
+    if p:
+        nodes.insert(first_block, {"id": "drop", "type": "Dropout", "params": {"p": p}})
+    spec["nodes"] = nodes
+    spec.pop("edges", None)
+    return spec
+
+
+def architecture(spec: dict[str, Any]) -> dict[str, Any]:
+    """The settings of the nanoGPT-style model that equals the GPT `spec`."""
+    blocks = [n["params"] for n in spec["nodes"] if n["type"] == "TransformerEncoderLayer"]
+    embedding = next(n["params"] for n in spec["nodes"] if n["type"] == "Embedding")
+    assert all(b["dim_feedforward"] == 4 * embedding["embedding_dim"] for b in blocks)
+    return {
+        "vocab": spec["input"]["vocab_size"],
+        "block_size": spec["input"]["shape"][0],
+        "width": embedding["embedding_dim"],
+        "heads": blocks[0]["nhead"],
+        "layers": len(blocks),
+        "dropout": blocks[0].get("dropout", 0.1),
+    }
+
+
 def compare_training(quick: bool) -> dict[str, Any]:
     """Tokens/s of both sides, in alternating rounds (so that a change of load between them
     falls on both), each round `epochs` epochs a side; the median round decides."""
@@ -171,11 +212,7 @@ def compare_training(quick: bool) -> dict[str, Any]:
     # a window every block (the example's overlapping windows would make the full run
     # four times longer for the same tokens/s)
     spec["training"]["dataset"]["params"]["stride"] = spec["input"]["shape"][0]
-    block, width = spec["input"]["shape"][0], 128
-    settings = {
-        "model": {"vocab": 256, "block_size": block, "width": width, "heads": 4, "layers": 2},
-        "batch_size": spec["training"]["batch_size"],
-    }
+    settings = {"model": architecture(spec), "batch_size": spec["training"]["batch_size"]}
     generated_seconds, by_hand_seconds = [], []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -193,6 +230,7 @@ def compare_training(quick: bool) -> dict[str, Any]:
     hand_rates = [tokens / steady(seconds) for seconds in by_hand_seconds]
     return {
         "tokens_per_epoch": tokens,
+        "dropout": settings["model"]["dropout"],
         "generated_seconds": generated_seconds,
         "hand_written_seconds": by_hand_seconds,
         "round_ratios": [g / h for g, h in zip(generated_rates, hand_rates, strict=True)],
@@ -206,38 +244,35 @@ def compare_training(quick: bool) -> dict[str, Any]:
 def interleaved_steps(quick: bool) -> dict[str, float]:
     """Milliseconds of one training step of each model, the models taking turns step by step.
 
-    Steps of the two sides alternate, so the load of other processes falls on both alike:
-    the figure that stays put on a shared machine. The third model is the generated one
-    without the dropout that torch's TransformerEncoderLayer applies inside its feed-forward
-    (after the activation), which nanoGPT's MLP does not have.
+    Steps of all models alternate, so the load of other processes falls on all alike: the
+    figure that stays put on a shared machine. The generated model and its nanoGPT-style
+    equal are timed at the example's dropout and at dropout 0.1.
     """
     import torch
     import torch.nn.functional as F
 
+    example = load_example("char-gpt")
+    models: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        project = load_project(write_project(load_example("char-gpt"), Path(tmp) / "project"))
-        torch.manual_seed(0)
-        generated = project.model.build_model()
-        lean = project.model.build_model()
-        lean.load_state_dict(generated.state_dict())
-        for layer in lean.modules():
-            if isinstance(layer, torch.nn.TransformerEncoderLayer):
-                layer.dropout = torch.nn.Identity()
-    models = {
-        "generated model": generated,
-        "generated model, no dropout inside the feed-forward": lean,
-        "nanoGPT-style model": nano_gpt(vocab=256, block_size=64, width=128, heads=4, layers=2),
-    }
+        for p in sorted({architecture(example)["dropout"], 0.1}):
+            spec = with_dropout(example, p)
+            project = load_project(write_project(spec, Path(tmp) / f"dropout-{p}"))
+            torch.manual_seed(0)
+            models[f"generated model, dropout {p}"] = project.model.build_model()
+            models[f"nanoGPT-style model, dropout {p}"] = nano_gpt(**architecture(spec))
     optimizers = {name: torch.optim.AdamW(m.parameters(), lr=1e-3) for name, m in models.items()}
+    settings = architecture(example)
+    vocab, block = settings["vocab"], settings["block_size"]
     generator = torch.Generator().manual_seed(0)
-    ids = torch.randint(0, 256, (64, 65), generator=generator)
+    ids = torch.randint(0, vocab, (64, block + 1), generator=generator)
     inputs, targets = ids[:, :-1], ids[:, 1:]
     times: dict[str, list[float]] = {name: [] for name in models}
     for _ in range(10 if quick else 40):
         for name, model in models.items():
+            model.train()
             start = time.perf_counter()
             logits = model(inputs)
-            loss = F.cross_entropy(logits.reshape(-1, 256), targets.reshape(-1))
+            loss = F.cross_entropy(logits.reshape(-1, vocab), targets.reshape(-1))
             optimizers[name].zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -249,11 +284,11 @@ def interleaved_steps(quick: bool) -> dict[str, float]:
 def gpt_spec(blocks: int) -> dict[str, Any]:
     """The char-gpt example with `blocks` Transformer blocks."""
     spec = load_example("char-gpt")
-    template = next(n for n in spec["nodes"] if n["id"] == "block1")
-    head = [n for n in spec["nodes"] if n["id"] in ("tokens", "positions", "drop")]
-    tail = [n for n in spec["nodes"] if n["id"] in ("norm", "head")]
+    template = next(n for n in spec["nodes"] if n["type"] == "TransformerEncoderLayer")
     layers = [{**template, "id": f"block{k}"} for k in range(1, blocks + 1)]
-    spec["nodes"] = head + layers + tail
+    first = spec["nodes"].index(template)
+    tail = [n for n in spec["nodes"][first:] if n["type"] != "TransformerEncoderLayer"]
+    spec["nodes"] = spec["nodes"][:first] + layers + tail
     spec.pop("edges", None)
     return spec
 
@@ -278,20 +313,29 @@ def run(quick: bool = False) -> Result:
     training = compare_training(quick)
     analysis = analysis_times(quick)
     steps = interleaved_steps(quick)
-    baseline = steps["nanoGPT-style model"]
     speed = training["generated_tokens_per_second"] / training["hand_written_tokens_per_second"]
+    dropout = training["dropout"]
     rows: list[list[Any]] = [
-        ["generated train.py", f"{training['generated_tokens_per_second']:,.0f}", f"{speed:.2f}x"],
-        ["nanoGPT-style, by hand", f"{training['hand_written_tokens_per_second']:,.0f}", "1.00x"],
-        *(
+        [
+            f"generated train.py, dropout {dropout}",
+            f"{training['generated_tokens_per_second']:,.0f}",
+            f"{speed:.2f}x",
+        ],
+        [
+            f"nanoGPT-style, by hand, dropout {dropout}",
+            f"{training['hand_written_tokens_per_second']:,.0f}",
+            "1.00x",
+        ],
+    ]
+    for name, ms in steps.items():
+        baseline = steps[name.replace("generated model", "nanoGPT-style model")]
+        rows.append(
             [
                 f"{name}, one step, interleaved",
                 f"{64 * 64 / ms * 1000:,.0f}",
                 f"{baseline / ms:.2f}x",
             ]
-            for name, ms in steps.items()
-        ),
-    ]
+        )
     per_block = [r["seconds"] / r["blocks"] * 1e6 for r in analysis]
     notes = [
         f"{training['tokens_per_epoch']:,} tokens per epoch, {training['rounds']} alternating"

@@ -15,7 +15,8 @@ class CIFAR10TutorialNet(nn.Module):
     """CIFAR-10 tutorial net.
 
     The convolutional network of the PyTorch 'Training a classifier' tutorial: LeNet
-    without BatchNorm, SGD with momentum 0.9."""
+    without BatchNorm, SGD with momentum 0.9.
+    """
 
     def __init__(self) -> None:
         super().__init__()

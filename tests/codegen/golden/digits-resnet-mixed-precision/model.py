@@ -16,7 +16,8 @@ class DigitsResidualCNN(nn.Module):
 
     A tiny residual network on the 8x8 digits as 1x8x8 images: a stem convolution, one
     residual block (two 3x3 convolutions with GroupNorm, added to the skip path),
-    average pooling to 2x2 and a classifier."""
+    average pooling to 2x2 and a classifier.
+    """
 
     def __init__(self) -> None:
         super().__init__()

@@ -18,7 +18,8 @@ class HousePricesMLP(nn.Module):
     standardised, categoricals one-hot (with a missing-value column), Adam with weight
     decay, judged by log-RMSE. Put Kaggle's train.csv (and test.csv) in the data folder;
     with both files the features number 330 (d2l's 331 columns less Id, which is dropped
-    here)."""
+    here).
+    """
 
     def __init__(self) -> None:
         super().__init__()

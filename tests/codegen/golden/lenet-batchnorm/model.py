@@ -15,7 +15,8 @@ class LeNetWithBatchNorm(nn.Module):
     """LeNet with BatchNorm.
 
     LeNet-5 with batch normalisation after every convolution and hidden Linear layer, on
-    CIFAR-10 (3x32x32)."""
+    CIFAR-10 (3x32x32).
+    """
 
     def __init__(self) -> None:
         super().__init__()

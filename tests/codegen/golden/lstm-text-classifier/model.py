@@ -17,7 +17,8 @@ class LSTMTextClassifier(nn.Module):
 
     Byte embeddings, an LSTM and a classifier on its last step: it tells whether a line
     of Python source is code, a comment or part of a docstring (scripts/example_data.py
-    writes the lines from the standard library)."""
+    writes the lines from the standard library).
+    """
 
     def __init__(self) -> None:
         super().__init__()

@@ -13,7 +13,8 @@ NAME = "resnet-18"
 
 class BasicBlock(nn.Module):
     """ResNet's basic block: two 3x3 convolutions with BatchNorm, added to the
-    block's input, then ReLU (ResNet-18 and -34)."""
+    block's input, then ReLU (ResNet-18 and -34).
+    """
 
     def __init__(self, planes: int = 64) -> None:
         super().__init__()
@@ -38,7 +39,8 @@ class BasicBlock(nn.Module):
 class DownsampleBlock(nn.Module):
     """A basic block that changes the size: its first convolution strides, and a 1x1
     convolution with BatchNorm projects the input on the skip path (the first block of
-    ResNet's layers 2 to 4)."""
+    ResNet's layers 2 to 4).
+    """
 
     def __init__(self, in_channels: int, planes: int = 128, stride: int = 2) -> None:
         super().__init__()
@@ -77,7 +79,8 @@ class ResNet18(nn.Module):
     128, 256 and 512 channels), global average pooling and a linear classifier over the
     1000 ImageNet classes. It has exactly torchvision's 11,689,512 parameters and, with
     its weights loaded, gives the same outputs. Point `path` at a folder with one
-    sub-folder of images per class."""
+    sub-folder of images per class.
+    """
 
     def __init__(self) -> None:
         super().__init__()
