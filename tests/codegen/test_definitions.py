@@ -185,7 +185,7 @@ def test_norms_inside_definitions_take_no_weight_decay_and_weights_are_initialis
         "init": {"type": "kaiming_normal"},
     }
     files = generate(spec)
-    assert 'if name == "bias" or isinstance(module, nn.BatchNorm2d):' in files["train.py"]
+    assert 'if "bias" in name or isinstance(module, nn.BatchNorm2d):' in files["train.py"]
     assert "if isinstance(module, nn.Conv2d):" in files["model.py"]
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -142,6 +144,34 @@ def test_optimizers_with_decay_exempting_biases(tmp_path, optimizer):
 
 
 @pytest.mark.parametrize(
+    ("example", "torch_named_biases"),
+    [
+        ("char-gpt", {"block1.self_attn.in_proj_bias", "block2.self_attn.in_proj_bias"}),
+        ("lstm-text-classifier", {"lstm.bias_ih_l0", "lstm.bias_hh_l0"}),
+    ],
+)
+def test_attention_and_recurrent_biases_take_no_weight_decay(tmp_path, example, torch_named_biases):
+    """Biases under torch's other names (in_proj_bias, bias_ih_l0) are exempt too."""
+    optimizer = {
+        "type": "AdamW",
+        "params": {"lr": 0.001, "weight_decay": 0.1},
+        "exempt_bias_and_norm": True,
+    }
+    folder = write_project(with_training(load_example(example), optimizer=optimizer), tmp_path)
+    probe = (
+        "import json; from model import build_model; from train import parameter_groups;"
+        "m = build_model(); names = {id(p): n for n, p in m.named_parameters()};"
+        "print(json.dumps([[names[id(p)] for p in g['params']] for g in parameter_groups(m, 0.1)]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=folder, capture_output=True, text=True, check=True
+    ).stdout
+    decayed, exempt = json.loads(out)
+    assert decayed and not [name for name in decayed if "bias" in name]
+    assert torch_named_biases <= set(exempt)
+
+
+@pytest.mark.parametrize(
     "init", ["xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal", "normal"]
 )
 def test_initialisations_zero_the_biases(tmp_path, init):
@@ -151,9 +181,6 @@ def test_initialisations_zero_the_biases(tmp_path, init):
         "import torch; from model import build_model; torch.manual_seed(0); m = build_model();"
         "print(float(m.fc1.bias.abs().sum()), float(m.fc1.weight.std()))"
     )
-    import subprocess
-    import sys
-
     out = subprocess.run(
         [sys.executable, "-c", probe], cwd=folder, capture_output=True, text=True, check=True
     ).stdout.split()

@@ -228,7 +228,8 @@ def parameter_groups(model: nn.Module, weight_decay: float) -> list[dict]:
     decay, exempt = [], []
     for module in model.modules():
         for name, param in module.named_parameters(recurse=False):
-            if name == "bias" or isinstance(module, nn.LayerNorm):
+            # "bias", and attention's in_proj_bias, recurrent layers' bias_ih_l0, ...
+            if "bias" in name or isinstance(module, nn.LayerNorm):
                 exempt.append(param)
             else:
                 decay.append(param)
