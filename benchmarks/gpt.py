@@ -1,21 +1,21 @@
 """The generated character-level GPT against a nanoGPT-style model and loop written by hand.
 
-Both sides train the same architecture (the char-gpt example: token and position embeddings,
-pre-norm causal Transformer blocks of width 128 with 4 heads and a 512-wide MLP, the example's
-dropout (0, as nanoGPT's CPU recipe), a final LayerNorm and a linear head over 256 bytes)
-with the same optimizer (AdamW, lr 1e-3, betas (0.9, 0.99), weight decay 0.1 on weights
-only), gradient clipping at 1.0, block size 64 (a window every 64 bytes) and batch 64, on the
-same text. The generated train.py runs as it is (its `train_one_epoch` timed); the
-hand-written side is nanoGPT's model (`CausalSelfAttention` with one `c_attn` projection and
+Both sides train the same architecture, read from the char-gpt example: token and position
+embeddings, pre-norm Transformer blocks (a `TransformerBlock` definition repeated: causal
+self-attention and a 4x GELU MLP) of width 128 with 4 heads, the example's dropout (0, as
+nanoGPT's CPU recipe), a final LayerNorm and a linear head over 256 bytes. Same optimizer
+(AdamW, lr 1e-3, betas (0.9, 0.99), weight decay 0.1 on weights only), gradient clipping at
+1.0, block size 64 (a window every 64 bytes) and batch 64, on the same text. The generated
+train.py runs as it is (its `train_one_epoch` timed); the hand-written side is nanoGPT's model
+(`CausalSelfAttention` with one `c_attn` projection and
 `scaled_dot_product_attention(is_causal=True)`) and a bare loop over the same windows. The
 figure is training tokens per second.
 
-Interleaved single steps of both models give the same comparison in a form a shared machine
-cannot skew, at the example's dropout and at dropout 0.1 (where torch's
-`TransformerEncoderLayer` also drops inside its feed-forward, which nanoGPT's MLP does not).
+Interleaved single steps give the same comparison in a form a shared machine cannot skew,
+with a third model: the same GPT drawn with torch's `nn.TransformerEncoderLayer`.
 
 The second table is the time of the shape analysis (`codegen.analysis.analyze`) of GPTs of 2
-to 48 Transformer blocks.
+to 48 Transformer blocks, as a repeated definition and as separate layer nodes.
 
 Run: `python -m benchmarks.run --only gpt` (add `--quick` for a smoke-sized run).
 """
@@ -23,7 +23,6 @@ Run: `python -m benchmarks.run --only gpt` (add `--quick` for a smoke-sized run)
 from __future__ import annotations
 
 import json
-import math
 import random
 import tempfile
 import time
@@ -171,35 +170,47 @@ def hand_written_seconds(
     return seconds
 
 
-def with_dropout(spec: dict[str, Any], p: float) -> dict[str, Any]:
-    """The GPT `spec` with dropout `p` where nanoGPT has it: after the embeddings and in every
-    Transformer block (which torch's layer also applies inside its feed-forward)."""
-    spec = json.loads(json.dumps(spec))
-    nodes = [n for n in spec["nodes"] if n["type"] != "Dropout"]
-    for node in nodes:
-        if node["type"] == "TransformerEncoderLayer":
-            node["params"]["dropout"] = p
-    first_block = next(k for k, n in enumerate(nodes) if n["type"] == "TransformerEncoderLayer")
-    if p:
-        nodes.insert(first_block, {"id": "drop", "type": "Dropout", "params": {"p": p}})
-    spec["nodes"] = nodes
-    spec.pop("edges", None)
-    return spec
-
-
 def architecture(spec: dict[str, Any]) -> dict[str, Any]:
-    """The settings of the nanoGPT-style model that equals the GPT `spec`."""
-    blocks = [n["params"] for n in spec["nodes"] if n["type"] == "TransformerEncoderLayer"]
-    embedding = next(n["params"] for n in spec["nodes"] if n["type"] == "Embedding")
-    assert all(b["dim_feedforward"] == 4 * embedding["embedding_dim"] for b in blocks)
+    """The settings of the nanoGPT-style model that equals the char-gpt `spec`: a repeated
+    `TransformerBlock` of `CausalSelfAttention` and a 4x MLP."""
+    nodes = {n["type"]: n for n in spec["nodes"]}
+    blocks = nodes["TransformerBlock"]
+    attention = next(
+        n
+        for n in spec["modules"]["TransformerBlock"]["nodes"]
+        if n["type"] == "CausalSelfAttention"
+    )
     return {
         "vocab": spec["input"]["vocab_size"],
         "block_size": spec["input"]["shape"][0],
-        "width": embedding["embedding_dim"],
-        "heads": blocks[0]["nhead"],
-        "layers": len(blocks),
-        "dropout": blocks[0].get("dropout", 0.1),
+        "width": nodes["Embedding"]["params"]["embedding_dim"],
+        "heads": blocks["params"]["num_heads"],
+        "layers": blocks.get("repeat", 1),
+        "dropout": attention["params"].get("dropout", 0.0),
     }
+
+
+def encoder_layer_spec(spec: dict[str, Any], blocks: int | None = None) -> dict[str, Any]:
+    """The char-gpt `spec` with its blocks drawn as `blocks` torch `TransformerEncoderLayer`s
+    (pre-norm, GELU, causal) in place of the `TransformerBlock` definition."""
+    settings = architecture(spec)
+    layer = {
+        "type": "TransformerEncoderLayer",
+        "params": {
+            "nhead": settings["heads"],
+            "dim_feedforward": 4 * settings["width"],
+            "dropout": settings["dropout"],
+            "activation": "gelu",
+            "norm_first": True,
+            "causal": True,
+        },
+    }
+    spec = json.loads(json.dumps(spec))
+    first = next(k for k, n in enumerate(spec["nodes"]) if n["type"] == "TransformerBlock")
+    layers = [{"id": f"block{k}", **layer} for k in range(1, (blocks or settings["layers"]) + 1)]
+    spec["nodes"][first : first + 1] = layers
+    spec.pop("modules")
+    return spec
 
 
 def compare_training(quick: bool) -> dict[str, Any]:
@@ -245,23 +256,26 @@ def interleaved_steps(quick: bool) -> dict[str, float]:
     """Milliseconds of one training step of each model, the models taking turns step by step.
 
     Steps of all models alternate, so the load of other processes falls on all alike: the
-    figure that stays put on a shared machine. The generated model and its nanoGPT-style
-    equal are timed at the example's dropout and at dropout 0.1.
+    figure that stays put on a shared machine. Beside the generated model and its
+    nanoGPT-style equal, the same GPT drawn with torch's `TransformerEncoderLayer`.
     """
     import torch
     import torch.nn.functional as F
 
     example = load_example("char-gpt")
-    models: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for p in sorted({architecture(example)["dropout"], 0.1}):
-            spec = with_dropout(example, p)
-            project = load_project(write_project(spec, Path(tmp) / f"dropout-{p}"))
-            torch.manual_seed(0)
-            models[f"generated model, dropout {p}"] = project.model.build_model()
-            models[f"nanoGPT-style model, dropout {p}"] = nano_gpt(**architecture(spec))
-    optimizers = {name: torch.optim.AdamW(m.parameters(), lr=1e-3) for name, m in models.items()}
     settings = architecture(example)
+    with tempfile.TemporaryDirectory() as tmp:
+        torch.manual_seed(0)
+        models = {
+            "generated model": load_project(
+                write_project(example, Path(tmp) / "blocks")
+            ).model.build_model(),
+            "nanoGPT-style model": nano_gpt(**settings),
+            "generated model, with nn.TransformerEncoderLayer": load_project(
+                write_project(encoder_layer_spec(example), Path(tmp) / "layers")
+            ).model.build_model(),
+        }
+    optimizers = {name: torch.optim.AdamW(m.parameters(), lr=1e-3) for name, m in models.items()}
     vocab, block = settings["vocab"], settings["block_size"]
     generator = torch.Generator().manual_seed(0)
     ids = torch.randint(0, vocab, (64, block + 1), generator=generator)
@@ -282,30 +296,37 @@ def interleaved_steps(quick: bool) -> dict[str, float]:
 
 
 def gpt_spec(blocks: int) -> dict[str, Any]:
-    """The char-gpt example with `blocks` Transformer blocks."""
+    """The char-gpt example with `blocks` Transformer blocks (its definition repeated)."""
     spec = load_example("char-gpt")
-    template = next(n for n in spec["nodes"] if n["type"] == "TransformerEncoderLayer")
-    layers = [{**template, "id": f"block{k}"} for k in range(1, blocks + 1)]
-    first = spec["nodes"].index(template)
-    tail = [n for n in spec["nodes"][first:] if n["type"] != "TransformerEncoderLayer"]
-    spec["nodes"] = spec["nodes"][:first] + layers + tail
-    spec.pop("edges", None)
+    next(n for n in spec["nodes"] if n["type"] == "TransformerBlock")["repeat"] = blocks
     return spec
 
 
 def analysis_times(quick: bool) -> list[dict[str, Any]]:
+    """Median time of `analyze` for GPTs of 2 to 48 blocks: the example with its definition
+    repeated, and the same depth as that many separate TransformerEncoderLayer nodes."""
     from codegen.analysis import analyze
 
-    rows = []
-    for blocks in (2, 6) if quick else (2, 6, 12, 24, 48):
-        spec = gpt_spec(blocks)
+    def timed(spec: dict[str, Any]) -> float:
         repeats = []
         for _ in range(3 if quick else 15):
             start = time.perf_counter()
             analysis = analyze(spec)
             repeats.append(time.perf_counter() - start)
         assert analysis.valid, analysis.problems
-        rows.append({"blocks": blocks, "nodes": len(spec["nodes"]), "seconds": median(repeats)})
+        return median(repeats)
+
+    rows = []
+    for blocks in (2, 6) if quick else (2, 6, 12, 24, 48):
+        layers = encoder_layer_spec(load_example("char-gpt"), blocks)
+        rows.append(
+            {
+                "blocks": blocks,
+                "seconds": timed(gpt_spec(blocks)),
+                "layer_nodes": len(layers["nodes"]),
+                "layers_seconds": timed(layers),
+            }
+        )
     return rows
 
 
@@ -314,45 +335,32 @@ def run(quick: bool = False) -> Result:
     analysis = analysis_times(quick)
     steps = interleaved_steps(quick)
     speed = training["generated_tokens_per_second"] / training["hand_written_tokens_per_second"]
-    dropout = training["dropout"]
+    baseline = steps["nanoGPT-style model"]
     rows: list[list[Any]] = [
-        [
-            f"generated train.py, dropout {dropout}",
-            f"{training['generated_tokens_per_second']:,.0f}",
-            f"{speed:.2f}x",
-        ],
-        [
-            f"nanoGPT-style, by hand, dropout {dropout}",
-            f"{training['hand_written_tokens_per_second']:,.0f}",
-            "1.00x",
-        ],
-    ]
-    for name, ms in steps.items():
-        baseline = steps[name.replace("generated model", "nanoGPT-style model")]
-        rows.append(
+        ["generated train.py", f"{training['generated_tokens_per_second']:,.0f}", f"{speed:.2f}x"],
+        ["nanoGPT-style, by hand", f"{training['hand_written_tokens_per_second']:,.0f}", "1.00x"],
+        *(
             [
                 f"{name}, one step, interleaved",
                 f"{64 * 64 / ms * 1000:,.0f}",
                 f"{baseline / ms:.2f}x",
             ]
-        )
-    per_block = [r["seconds"] / r["blocks"] * 1e6 for r in analysis]
+            for name, ms in steps.items()
+        ),
+    ]
     notes = [
-        f"{training['tokens_per_epoch']:,} tokens per epoch, {training['rounds']} alternating"
-        f" rounds of {training['epochs']} epochs a side, median over rounds of the median of"
-        f" epochs 2..{training['epochs']}; ratio by round: "
+        f"{training['tokens_per_epoch']:,} tokens per epoch, dropout {training['dropout']},"
+        f" {training['rounds']} alternating rounds of {training['epochs']} epochs a side, median"
+        f" over rounds of the median of epochs 2..{training['epochs']}; ratio by round: "
         + ", ".join(f"{r:.2f}x" for r in training["round_ratios"])
         + f"; aim: at least {AIM:.2f}x ({'met' if speed >= AIM else 'not met'})",
-        "shape analysis: "
+        "shape analysis, the definition repeated: "
+        + ", ".join(f"{r['blocks']} blocks {r['seconds'] * 1000:.2f} ms" for r in analysis),
+        "shape analysis, as separate TransformerEncoderLayer nodes: "
         + ", ".join(
-            f"{r['blocks']} blocks {r['seconds'] * 1000:.2f} ms ({p:.0f} µs a block)"
-            for r, p in zip(analysis, per_block, strict=True)
-        )
-        + (
-            f"; {per_block[-1] / per_block[0]:.2f}x the time per block from "
-            f"{analysis[0]['blocks']} to {analysis[-1]['blocks']} blocks"
-            if len(analysis) > 1 and math.isfinite(per_block[0])
-            else ""
+            f"{r['blocks']} blocks ({r['layer_nodes']} nodes) {r['layers_seconds'] * 1000:.2f} ms"
+            f" ({r['layers_seconds'] / r['blocks'] * 1e6:.0f} µs a block)"
+            for r in analysis
         ),
     ]
     return Result(

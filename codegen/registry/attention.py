@@ -4,7 +4,10 @@ encoder and decoder layers.
 `MultiheadAttention` with one incoming edge is self-attention; with two or three ordered edges
 it attends from the query to the key (and value). The `causal` option masks future positions
 (`causal_mask` is defined in model.py); generated code asks for no attention weights, so torch
-takes its fused path.
+takes its fused path. `CausalSelfAttention` is GPT's attention as nanoGPT writes it (a helper
+module in model.py): one packed projection split into views and
+`F.scaled_dot_product_attention(is_causal=True)`, without the sequence-first copies that
+`nn.MultiheadAttention` makes inside, so it trains faster.
 """
 
 from __future__ import annotations
@@ -115,17 +118,21 @@ def _inferred_width(name: str, doc: str, positional: bool = False) -> Param:
     return Param(name, "int", None, doc, min=1, inferred=True, positional=positional)
 
 
+_NUM_HEADS = Param(
+    "num_heads", "int", REQUIRED, "Heads; must divide embed_dim.", min=1, positional=True
+)
+_PROJECTION_BIAS = Param("bias", "bool", True, "Learn biases of the projections.")
+
+
 MULTIHEAD_ATTENTION = Block(
     type="MultiheadAttention",
     category="Attention",
     doc="Multi-head attention: self-attention from one input, or query -> key (-> value).",
     params=(
         _inferred_width("embed_dim", "Embedding size E of the query (inferred).", True),
-        Param(
-            "num_heads", "int", REQUIRED, "Heads; must divide embed_dim.", min=1, positional=True
-        ),
+        _NUM_HEADS,
         Param("dropout", "float", 0.0, "Dropout on the attention weights.", min=0.0, max=1.0),
-        Param("bias", "bool", True, "Learn biases of the projections."),
+        _PROJECTION_BIAS,
         Param("add_bias_kv", "bool", False, "Learn a bias added to the keys and values."),
         Param("add_zero_attn", "bool", False, "Add a zero key and value to attend to."),
         _inferred_width("kdim", "Features of the key, when not embed_dim (inferred)."),
@@ -145,6 +152,74 @@ MULTIHEAD_ATTENTION = Block(
     inputs=Inputs(min=1, max=3, slots=("query", "key", "value")),
     emission=Module(fixed=_FIXED, call=_attention_call),
     attributes=(("bias", "in_proj_bias"), ("add_bias_kv", "bias_k"), ("causal", "")),
+)
+
+
+# ---------------------------------------------------------------- CausalSelfAttention
+
+CAUSAL_SELF_ATTENTION_CLASS = Helper(
+    "CausalSelfAttention",
+    '''
+class CausalSelfAttention(nn.Module):
+    """Masked multi-head self-attention over (N, L, E), as in GPT: one projection makes
+    the queries, keys and values, and each position attends to itself and earlier ones."""
+
+    def __init__(
+        self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True
+    ) -> None:
+        super().__init__()
+        self.num_heads = num_heads
+        self.dropout = dropout
+        self.in_proj = nn.Linear(embed_dim, 3 * embed_dim, bias=bias)
+        self.out_proj = nn.Linear(embed_dim, embed_dim, bias=bias)
+        self.out_dropout = nn.Dropout(dropout)
+
+    def forward(self, x: Tensor) -> Tensor:
+        batch, length, width = x.shape
+        heads = self.num_heads
+        q, k, v = (
+            t.view(batch, length, heads, width // heads).transpose(1, 2)
+            for t in self.in_proj(x).split(width, dim=2)
+        )  # each (N, heads, L, E / heads)
+        dropout = self.dropout if self.training else 0.0
+        y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout, is_causal=True)
+        y = y.transpose(1, 2).reshape(batch, length, width)
+        return self.out_dropout(self.out_proj(y))
+''',
+    imports=frozenset({"F"}),
+)
+
+
+def _causal_self_attention_rule(params: Params, inputs: list[TensorType]) -> Shape:
+    (x,) = inputs
+    shape = _sequence("CausalSelfAttention", x)
+    check_inferred(params, "embed_dim", shape[1])
+    _check_heads(params, shape[1], "num_heads")
+    return shape
+
+
+CAUSAL_SELF_ATTENTION = Block(
+    type="CausalSelfAttention",
+    category="Attention",
+    doc="GPT's masked self-attention (as nanoGPT): faster to train than MultiheadAttention.",
+    params=(
+        _inferred_width("embed_dim", "Embedding size E (inferred).", True),
+        _NUM_HEADS,
+        Param(
+            "dropout",
+            "float",
+            0.0,
+            "Dropout on the attention weights and on the output.",
+            min=0.0,
+            max=1.0,
+        ),
+        _PROJECTION_BIAS,
+    ),
+    shape=_causal_self_attention_rule,
+    infer=lambda p, x: {"embed_dim": x[0].shape[1]},
+    count=lambda p, x: attention_count(*(3 * [x[0].shape[1]]), p["bias"]),
+    key_params=("num_heads",),
+    emission=Module(cls="CausalSelfAttention", helper=CAUSAL_SELF_ATTENTION_CLASS),
 )
 
 
@@ -267,4 +342,9 @@ TRANSFORMER_DECODER_LAYER = Block(
     attributes=_LAYER_ATTRIBUTES,
 )
 
-BLOCKS = (MULTIHEAD_ATTENTION, TRANSFORMER_ENCODER_LAYER, TRANSFORMER_DECODER_LAYER)
+BLOCKS = (
+    MULTIHEAD_ATTENTION,
+    CAUSAL_SELF_ATTENTION,
+    TRANSFORMER_ENCODER_LAYER,
+    TRANSFORMER_DECODER_LAYER,
+)

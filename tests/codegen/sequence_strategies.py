@@ -42,6 +42,9 @@ def _attention(draw: Any, shape: tuple[int, ...]) -> tuple[str, dict, tuple]:
     for name in ("causal", "bias", "add_bias_kv", "add_zero_attn"):
         if draw(st.integers(0, 2)) == 0:
             params[name] = draw(st.booleans())
+    if draw(st.integers(0, 2)) == 0:  # GPT's attention: always causal, no other options
+        kept = {k: v for k, v in params.items() if k in ("num_heads", "bias")}
+        return "CausalSelfAttention", kept, shape
     return "MultiheadAttention", params, shape
 
 

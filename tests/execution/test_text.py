@@ -69,16 +69,13 @@ def small_gpt(tokenizer: str = "bytes", vocab: int = 256) -> dict:
     """The char-gpt example at a test's size: windows of 32, one block of width 32."""
     spec = load_example("char-gpt")
     spec["input"] = {"shape": [32], "dtype": "int64", "vocab_size": vocab}
-    nodes = [n for n in spec["nodes"] if n["id"] != "block2"]
-    for node in nodes:
+    for node in spec["nodes"]:
         if node["type"] == "Embedding":
             node["params"]["embedding_dim"] = 32
-        if node["type"] == "TransformerEncoderLayer":
-            node["params"].update(dim_feedforward=64, dropout=0.0)
+        if node["type"] == "TransformerBlock":
+            node.update(params={"embed_dim": 32, "num_heads": 4}, repeat=1)
         if node["id"] == "head":
             node["params"]["out_features"] = vocab
-    spec["nodes"] = nodes
-    spec.pop("edges")
     params = {"path": "corpus.txt", "tokenizer": tokenizer, "stride": 8}
     optimizer = {**spec["training"]["optimizer"], "params": {"lr": 0.003}}
     return with_training(

@@ -146,7 +146,7 @@ def test_optimizers_with_decay_exempting_biases(tmp_path, optimizer):
 @pytest.mark.parametrize(
     ("example", "torch_named_biases"),
     [
-        ("char-gpt", {"block1.self_attn.in_proj_bias", "block2.self_attn.in_proj_bias"}),
+        ("digits-vit", {"encoder1.self_attn.in_proj_bias", "encoder2.self_attn.in_proj_bias"}),
         ("lstm-text-classifier", {"lstm.bias_ih_l0", "lstm.bias_hh_l0"}),
     ],
 )

@@ -107,31 +107,6 @@ class DigitsResNet(nn.Module):
         return self.classifier(x)
 
 
-class CharGPT(nn.Module):
-    """A nanoGPT-style character model at the CPU recipe's size: token and position
-    embeddings, pre-norm causal Transformer blocks without dropout, a final LayerNorm and a
-    linear head over the 256 bytes."""
-
-    def __init__(self, block_size: int = 64, width: int = 128, vocab: int = 256) -> None:
-        super().__init__()
-        self.tokens = nn.Embedding(vocab, width)
-        self.positions = nn.Embedding(block_size, width)  # used through its weight
-        for name in ("block1", "block2"):
-            block = nn.TransformerEncoderLayer(
-                width, 4, 4 * width, 0.0, "gelu", batch_first=True, norm_first=True
-            )
-            setattr(self, name, block)
-        self.norm = nn.LayerNorm(width)
-        self.head = nn.Linear(width, vocab)
-
-    def forward(self, ids: Tensor) -> Tensor:
-        x = self.tokens(ids) + self.positions.weight[: ids.size(1)]
-        mask = nn.Transformer.generate_square_subsequent_mask(ids.size(1))
-        for block in (self.block1, self.block2):
-            x = block(x, src_mask=mask, is_causal=True)
-        return self.head(self.norm(x))
-
-
 class LSTMClassifier(nn.Module):
     """Byte embeddings, an LSTM, and a classifier on its output at the last step."""
 
@@ -273,19 +248,59 @@ class TransformerBlock(nn.Module):
         return x + self.fc2(F.gelu(self.fc1(self.ln2(x))))
 
 
-class GPTBlocks(nn.Module):
-    """The character-level GPT again, its blocks a stack of four TransformerBlocks."""
+class CausalSelfAttention(nn.Module):
+    """nanoGPT's attention: one projection to queries, keys and values, fused and causal."""
 
-    def __init__(self, block_size: int = 64, width: int = 128, vocab: int = 256) -> None:
+    def __init__(self, width: int, heads: int) -> None:
         super().__init__()
-        self.tokens = nn.Embedding(vocab, width)
-        self.positions = nn.Embedding(block_size, width)  # used through its weight
-        self.blocks = nn.Sequential(*(TransformerBlock(width, 4) for _ in range(4)))
+        self.heads = heads
+        self.in_proj = nn.Linear(width, 3 * width)
+        self.out_proj = nn.Linear(width, width)
+
+    def forward(self, x: Tensor) -> Tensor:
+        n, length, width = x.shape
+        q, k, v = (
+            t.reshape(n, length, self.heads, -1).transpose(1, 2)
+            for t in self.in_proj(x).chunk(3, dim=-1)
+        )
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        return self.out_proj(y.transpose(1, 2).reshape(n, length, width))
+
+
+class NanoGPTBlock(nn.Module):
+    """nanoGPT's Block, its attention the one above (the char-gpt example's block)."""
+
+    def __init__(self, width: int, heads: int) -> None:
+        super().__init__()
+        self.ln1 = nn.LayerNorm(width)
+        self.attn = CausalSelfAttention(width, heads)
+        self.ln2 = nn.LayerNorm(width)
+        self.fc1 = nn.Linear(width, 4 * width)
+        self.fc2 = nn.Linear(4 * width, width)
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = x + self.attn(self.ln1(x))
+        return x + self.fc2(F.gelu(self.fc1(self.ln2(x))))
+
+
+class GPT(nn.Module):
+    """A character-level GPT: token and position embeddings, `depth` blocks made by `block`,
+    a final LayerNorm and a linear head over the 256 bytes."""
+
+    def __init__(
+        self, block: Callable[[int], nn.Module], depth: int, dropout: float, width: int = 128
+    ) -> None:
+        super().__init__()
+        self.dropout = dropout
+        self.tokens = nn.Embedding(256, width)
+        self.positions = nn.Embedding(64, width)  # used through its weight
+        self.blocks = nn.Sequential(*(block(width) for _ in range(depth)))
         self.norm = nn.LayerNorm(width)
-        self.head = nn.Linear(width, vocab)
+        self.head = nn.Linear(width, 256)
 
     def forward(self, ids: Tensor) -> Tensor:
-        x = F.dropout(self.tokens(ids) + self.positions.weight[: ids.size(1)], 0.1, self.training)
+        x = self.tokens(ids) + self.positions.weight[: ids.size(1)]
+        x = F.dropout(x, self.dropout, self.training)
         return self.head(self.norm(self.blocks(x)))
 
 
@@ -310,12 +325,12 @@ HAND_WRITTEN: dict[str, tuple[Callable[[], nn.Module], tuple[int, ...]]] = {
     "d2l-mlp-dropout": (lambda: MLP([784, 256, 256, 10], [0.2, 0.5]), (1, 28, 28)),
     "digits-mlp": (lambda: MLP([64, 128, 10], [0.1]), (64,)),
     "digits-resnet": (DigitsResNet, (1, 8, 8)),
-    "char-gpt": (CharGPT, (64,)),
+    "char-gpt": (lambda: GPT(lambda width: NanoGPTBlock(width, 4), 2, 0.0), (64,)),
     "lstm-text-classifier": (LSTMClassifier, (80,)),
     "digits-vit": (DigitsViT, (1, 8, 8)),
     "digits-mobilenet": (DigitsMobileNet, (1, 8, 8)),
     "resnet18": (ResNet18, (3, 224, 224)),
-    "gpt-blocks": (GPTBlocks, (64,)),
+    "gpt-blocks": (lambda: GPT(lambda width: TransformerBlock(width, 4), 4, 0.1), (64,)),
     "house-prices-mlp": (lambda: MLP([330, 64, 1], [0.1]), (330,)),
     "iris-classifier": (lambda: MLP([4, 16, 3]), (4,)),
 }

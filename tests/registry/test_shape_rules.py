@@ -104,6 +104,7 @@ RANKS: dict[str, tuple[int, ...]] = {
     "LSTM": (2,),
     "GRU": (2,),
     "MultiheadAttention": (2,),
+    "CausalSelfAttention": (2,),
     "TransformerEncoderLayer": (2,),
     "TransformerDecoderLayer": (2,),
     "Upsample": (2, 3, 4),
