@@ -230,24 +230,6 @@ class ResNet18(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
 
-class TransformerBlock(nn.Module):
-    """nanoGPT's Block: pre-norm causal self-attention and a GELU MLP, each added to x."""
-
-    def __init__(self, width: int, heads: int) -> None:
-        super().__init__()
-        self.ln1 = nn.LayerNorm(width)
-        self.attn = nn.MultiheadAttention(width, heads, dropout=0.1, batch_first=True)
-        self.ln2 = nn.LayerNorm(width)
-        self.fc1 = nn.Linear(width, 4 * width)
-        self.fc2 = nn.Linear(4 * width, width)
-
-    def forward(self, x: Tensor) -> Tensor:
-        h = self.ln1(x)
-        mask = nn.Transformer.generate_square_subsequent_mask(x.size(1))
-        x = x + self.attn(h, h, h, attn_mask=mask, is_causal=True, need_weights=False)[0]
-        return x + self.fc2(F.gelu(self.fc1(self.ln2(x))))
-
-
 class CausalSelfAttention(nn.Module):
     """nanoGPT's attention: one projection to queries, keys and values, fused and causal."""
 
@@ -268,7 +250,7 @@ class CausalSelfAttention(nn.Module):
 
 
 class NanoGPTBlock(nn.Module):
-    """nanoGPT's Block, its attention the one above (the char-gpt example's block)."""
+    """nanoGPT's Block, its attention the one above (the GPT examples' block; dropout aside)."""
 
     def __init__(self, width: int, heads: int) -> None:
         super().__init__()
@@ -330,7 +312,7 @@ HAND_WRITTEN: dict[str, tuple[Callable[[], nn.Module], tuple[int, ...]]] = {
     "digits-vit": (DigitsViT, (1, 8, 8)),
     "digits-mobilenet": (DigitsMobileNet, (1, 8, 8)),
     "resnet18": (ResNet18, (3, 224, 224)),
-    "gpt-blocks": (lambda: GPT(lambda width: TransformerBlock(width, 4), 4, 0.1), (64,)),
+    "gpt-blocks": (lambda: GPT(lambda width: NanoGPTBlock(width, 4), 4, 0.1), (64,)),
     "house-prices-mlp": (lambda: MLP([330, 64, 1], [0.1]), (330,)),
     "iris-classifier": (lambda: MLP([4, 16, 3]), (4,)),
 }
