@@ -198,6 +198,11 @@ def _causal_self_attention_rule(params: Params, inputs: list[TensorType]) -> Sha
     return shape
 
 
+def _causal_self_attention_count(params: Params, inputs: list[TensorType]) -> int:
+    width = inputs[0].shape[1]
+    return attention_count(width, width, width, params["bias"])
+
+
 CAUSAL_SELF_ATTENTION = Block(
     type="CausalSelfAttention",
     category="Attention",
@@ -217,7 +222,7 @@ CAUSAL_SELF_ATTENTION = Block(
     ),
     shape=_causal_self_attention_rule,
     infer=lambda p, x: {"embed_dim": x[0].shape[1]},
-    count=lambda p, x: attention_count(*(3 * [x[0].shape[1]]), p["bias"]),
+    count=_causal_self_attention_count,
     key_params=("num_heads",),
     emission=Module(cls="CausalSelfAttention", helper=CAUSAL_SELF_ATTENTION_CLASS),
 )
