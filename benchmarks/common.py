@@ -115,12 +115,19 @@ class ScriptRun:
     stdout: str
 
 
-def run_script(project: SimpleNamespace, args: Sequence[str], out: Path) -> ScriptRun:
+def run_script(
+    project: SimpleNamespace,
+    args: Sequence[str],
+    out: Path,
+    between: Callable[[], None] | None = None,
+) -> ScriptRun:
     """Run the generated train.py's `main()` in this process with `args` as its command line.
 
     The script runs unchanged, except that its `train_one_epoch` is wrapped in a timer: that
     call covers the whole training part of an epoch (shuffling, batch slicing and
     normalisation happen lazily inside it, in the generator from data.train_batches).
+    `between`, if given, runs after each timed training pass (a baseline timed epoch by
+    epoch beside the script; it then counts in `epoch_seconds`).
     """
     train = project.train
     original = train.train_one_epoch
@@ -132,6 +139,8 @@ def run_script(project: SimpleNamespace, args: Sequence[str], out: Path) -> Scri
         starts.append(start)
         result = original(*args, **kwargs)
         seconds.append(time.perf_counter() - start)
+        if between is not None:
+            between()
         return result
 
     train.train_one_epoch = timed

@@ -7,7 +7,12 @@ same number of batches prepared beforehand (already normalised, fixed order, not
 the loop). The difference is everything the generated code adds around the arithmetic.
 The generated loop also runs alone (its `train_batches` and `train_one_epoch`, epoch after
 epoch, nothing between them), which tells the loop's own cost from the effect of what the
-script does between epochs (validation, checkpoint) on the epoch after.
+script does between epochs (validation, history.json, printing) on the epoch after.
+
+The baseline is timed epoch by epoch beside what it is compared with (a bare epoch after each
+of the script's training passes), and each figure is a median over many short runs: on this
+kind of machine one run's speed depends on where its tensors landed in memory, by up to 10%
+either way, so few long runs measure the placement more than the code.
 
 Run: `python -m benchmarks.run --only overhead` (add `--quick` for a smoke-sized run).
 """
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -57,28 +63,38 @@ def preloaded_batches(
     return batches
 
 
-def bare_run(
-    project: SimpleNamespace, spec: dict[str, Any], batches: list[tuple[Any, Any]], epochs: int
-) -> list[float]:
-    """Seconds per epoch of nothing but zero_grad, forward, loss, backward and step."""
-    model, loss_fn, optimizer = fresh_model(project, spec)
-    seconds = []
-    for _ in range(epochs):
+class BareLoop:
+    """Nothing but zero_grad, forward, loss, backward and step over prepared batches, one
+    timed epoch per call: the baseline, run epoch by epoch beside what it is compared with,
+    so that both see the same moments of a machine whose speed drifts."""
+
+    def __init__(
+        self, project: SimpleNamespace, spec: dict[str, Any], batches: list[tuple[Any, Any]]
+    ) -> None:
+        self.model, self.loss_fn, self.optimizer = fresh_model(project, spec)
+        self.batches = batches
+        self.seconds: list[float] = []
+
+    def epoch(self) -> None:
+        model, loss_fn, optimizer = self.model, self.loss_fn, self.optimizer
         start = time.perf_counter()
-        for inputs, targets in batches:
+        for inputs, targets in self.batches:
             optimizer.zero_grad(set_to_none=True)
             loss_fn(model(inputs), targets).backward()
             optimizer.step()
-        seconds.append(time.perf_counter() - start)
-    return seconds
+        self.seconds.append(time.perf_counter() - start)
 
 
 def loop_run(
-    project: SimpleNamespace, spec: dict[str, Any], data_dir: Path, epochs: int
+    project: SimpleNamespace,
+    spec: dict[str, Any],
+    data_dir: Path,
+    epochs: int,
+    between: Callable[[], None],
 ) -> list[float]:
     """Seconds per epoch of the generated `train_batches` and `train_one_epoch` alone, one
-    epoch after the other: the script's loop without its validation, checkpoint and
-    printing between epochs."""
+    epoch after the other (`between` runs after each, untimed): the script's loop without
+    its validation, checkpoint and printing between epochs."""
     import torch
 
     train, cpu = project.train, torch.device("cpu")
@@ -97,6 +113,7 @@ def loop_run(
             autocast=autocast, scaler=scaler, progress=progress, epoch=epoch,
         )  # fmt: skip
         seconds.append(time.perf_counter() - start)
+        between()
     return seconds
 
 
@@ -111,36 +128,56 @@ def fresh_model(project: SimpleNamespace, spec: dict[str, Any]) -> tuple[Any, An
     return model, loss_fn, optimizer
 
 
+def overheads(runs: list[tuple[list[float], list[float]]]) -> list[float]:
+    """Each run's overhead: its median steady epoch over its own baseline's."""
+    return [steady(timed) / steady(bare) - 1 for timed, bare in runs]
+
+
+def middle(values: list[float]) -> str:
+    """The middle half of the runs' overheads (first to third quartile)."""
+    ordered = sorted(values)
+    quarter = len(ordered) // 4
+    return f"{ordered[quarter] * 100:+.1f}% to {ordered[-quarter - 1] * 100:+.1f}%"
+
+
 def measure(
     label: str, spec: dict[str, Any], data_dir: Path, work: Path, epochs: int, repeats: int
 ) -> dict[str, Any]:
+    """`repeats` runs of the script and of its loop alone, each with a bare epoch after
+    every epoch; an overhead is the median over runs of each run's against its own bare
+    epochs (steady epochs)."""
     spec = with_changes(spec, epochs=epochs)
     project = load_project(write_project(spec, work / "project"))
     training = spec["training"]
     batches = preloaded_batches(project, data_dir, training["batch_size"], training.get("seed", 0))
-    generated_runs, loop_runs, bare_runs = [], [], []
+    args = ["--epochs", str(epochs), "--data-dir", str(data_dir), "--device", "cpu"]
+    generated_runs, loop_runs = [], []
     for repeat in range(repeats):
-        args = ["--epochs", str(epochs), "--data-dir", str(data_dir), "--device", "cpu"]
-        generated_runs.append(run_script(project, args, work / f"r{repeat}").train_seconds)
-        loop_runs.append(loop_run(project, spec, data_dir, epochs))
-        bare_runs.append(bare_run(project, spec, batches, epochs))
-    generated = median(steady(run) for run in generated_runs)
-    loop = median(steady(run) for run in loop_runs)
-    bare = median(steady(run) for run in bare_runs)
+        bare = BareLoop(project, spec, batches)
+        run = run_script(project, args, work / f"r{repeat}", between=bare.epoch)
+        generated_runs.append((run.train_seconds, bare.seconds))
+        bare = BareLoop(project, spec, batches)
+        loop_runs.append((loop_run(project, spec, data_dir, epochs, bare.epoch), bare.seconds))
+    generated = median(steady(timed) for timed, _ in generated_runs)
+    loop = median(steady(timed) for timed, _ in loop_runs)
+    bare_generated = median(steady(bare) for _, bare in generated_runs)
+    bare_loop = median(steady(bare) for _, bare in loop_runs)
     return {
         "case": label,
         "batches": len(batches),
         "batch_size": training["batch_size"],
         "epochs": epochs,
         "repeats": repeats,
-        "bare_s": bare,
+        "bare_s": bare_generated,
         "generated_s": generated,
-        "overhead": generated / bare - 1,
+        "overhead": median(overheads(generated_runs)),
+        "run_overheads": overheads(generated_runs),
+        "loop_bare_s": bare_loop,
         "loop_s": loop,
-        "loop_overhead": loop / bare - 1,
+        "loop_overhead": median(overheads(loop_runs)),
+        "loop_run_overheads": overheads(loop_runs),
         "generated_runs": generated_runs,
         "loop_runs": loop_runs,
-        "bare_runs": bare_runs,
     }
 
 
@@ -155,8 +192,8 @@ def run(quick: bool = False) -> Result:
         mnist = write_mnist(work / "mnist", "MNIST", train=images, test=test)
         fashion = write_mnist(work / "fashion", "FashionMNIST", train=images, test=test)
         cases = [
-            ("cute-dl MLP", cute, no_data, 30, 15, TABULAR_AIM),
-            ("house-prices MLP", house, house_data, 30, 15, TABULAR_AIM),
+            ("cute-dl MLP", cute, no_data, 10, 40, TABULAR_AIM),
+            ("house-prices MLP", house, house_data, 10, 40, TABULAR_AIM),
             ("LeNet + BatchNorm (MNIST)", lenet_spec(), mnist, 3, 3, IMAGES_AIM),
             ("d2l MLP (Fashion-MNIST)", mlp_spec(), fashion, 3, 3, IMAGES_AIM),
         ]
@@ -174,8 +211,10 @@ def run(quick: bool = False) -> Result:
             f"{f['generated_s'] * 1000:.1f}",
             f"{f['overhead'] * 100:+.1f}%",
             f"+{f['aim']:.0%}: {'yes' if f['overhead'] <= f['aim'] else 'no'}",
+            middle(f["run_overheads"]),
             f"{f['loop_s'] * 1000:.1f}",
             f"{f['loop_overhead'] * 100:+.1f}%",
+            middle(f["loop_run_overheads"]),
         ]
         for f in figures
     ]
@@ -190,20 +229,23 @@ def run(quick: bool = False) -> Result:
             "generated ms/epoch",
             "overhead",
             "within the aim",
+            "runs' middle half",
             "loop alone ms/epoch",
             "loop alone overhead",
+            "loop runs' middle half",
         ],
         rows=rows,
         notes=[
-            "Median over alternating runs of the median epoch (first epoch of each run left "
-            "out); the tabular models run 30 epochs x 15 runs (a third of a second a run: "
-            "many alternations against the other work on the machine), the image models 3 "
-            f"epochs x 3 runs on {images:,} MNIST-size images.",
+            "Median over runs of each run's median epoch (first epoch left out) against its "
+            "own bare epochs, timed one after each of its epochs; the tabular models run "
+            f"{figures[0]['epochs']} epochs x {figures[0]['repeats']} runs, the image models "
+            f"{figures[-1]['epochs']} epochs x {figures[-1]['repeats']} runs on {images:,} "
+            "MNIST-size images. Middle half: the runs' quartiles.",
             "Bare: batches sliced and normalised before timing, fixed order, nothing but "
             "zero_grad/forward/loss/backward/step. Generated: the script's train_one_epoch, "
             "which also shuffles, gathers each batch and normalises uint8 images.",
             "Loop alone: the generated train_batches + train_one_epoch, epoch after epoch, "
-            "without the script's validation, checkpoint and printing between epochs.",
+            "without the script's validation, history.json and printing between epochs.",
         ],
         data={"cases": figures},
     )

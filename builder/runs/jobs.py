@@ -287,6 +287,8 @@ def train(run_id: str) -> None:
     settings = run.settings or {}
     args = ["--out", str(out), "--data-dir", str(data_dir(ctx, run.upload_id, project))]
     args += ["--progress", "json", "--log-interval", str(ctx.settings.log_interval)]
+    if ctx.settings.checkpoint_every_s is not None:
+        args += ["--checkpoint-every", f"{ctx.settings.checkpoint_every_s:g}"]
     if settings.get("device"):
         args += ["--device", str(settings["device"])]
     if resume:

@@ -25,6 +25,7 @@ class RunSettings:
     memory_mb: int
     threads: int
     log_interval: int
+    checkpoint_every_s: float | None
     wait_s: float
     heartbeat_s: float
     stale_s: float
@@ -57,9 +58,15 @@ class RunSettings:
             memory_mb=int(config.get("RUN_MEMORY_MB") or 8192),
             threads=int(config.get("RUN_THREADS") or 0),
             log_interval=int(config.get("RUN_LOG_INTERVAL") or 10),
+            checkpoint_every_s=_optional_float(config.get("RUN_CHECKPOINT_EVERY")),
             wait_s=float(config.get("RUN_WAIT") or 30),
             heartbeat_s=float(config.get("RUN_HEARTBEAT") or 2),
             stale_s=float(config.get("RUN_STALE_AFTER") or 30),
             data_dir=Path(data_dir) if data_dir else None,
             upload_max_bytes=int(config.get("UPLOAD_MAX_BYTES") or 20_000_000),
         )
+
+
+def _optional_float(value: Any) -> float | None:
+    """A number from the config, or None when it is unset or empty."""
+    return None if value is None or str(value).strip() == "" else float(value)

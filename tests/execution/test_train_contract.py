@@ -66,6 +66,31 @@ def test_resume_continues_exactly(digits_project):
     assert checkpoint["epoch"] == 4
 
 
+@pytest.mark.parametrize("every", ["0", "3600"])
+def test_checkpoints_are_written_every_checkpoint_every_seconds(digits_project, every):
+    """Killed when its second epoch reports: with --checkpoint-every 0 train.py has saved
+    the first epoch; with an hour between checkpoints it has saved none (the last epoch of
+    50 would be the first)."""
+    out = digits_project / f"every-{every}"
+    args = ["--out", str(out), "--epochs", "50", "--progress", "json"]
+    command = [sys.executable, "train.py", *args, "--checkpoint-every", every]
+    process = subprocess.Popen(command, cwd=digits_project, stdout=subprocess.PIPE, text=True)
+    try:
+        for line in process.stdout or ():
+            event = json.loads(line)
+            if event["event"] == "epoch" and event["epoch"] == 2:
+                process.kill()
+                break
+    finally:
+        process.kill()
+        process.wait()
+    checkpoint = out / "checkpoint.pt"
+    if every == "0":
+        assert 1 <= torch.load(checkpoint, weights_only=True)["epoch"] < 50
+    else:
+        assert not checkpoint.exists() and (out / "history.json").exists()
+
+
 def test_resume_without_checkpoint_is_a_one_line_error(digits_project):
     run = run_train(digits_project, "--resume", out="nothing")
     assert run.returncode != 0

@@ -32,8 +32,13 @@ REDIS_SKIP = (
 _skipped_redis: list[str] = []
 _redis_db = iter(range(1 + (os.getpid() % 16) * 15, 256))
 
-# short leases, so that a killed worker's run is taken over within seconds
-FAST = {"TORCHCANVAS_RUN_HEARTBEAT": "0.5", "TORCHCANVAS_RUN_STALE_AFTER": "3"}
+# short leases, so that a killed worker's run is taken over within seconds, and a
+# checkpoint after every epoch, so that it resumes from one
+FAST = {
+    "TORCHCANVAS_RUN_HEARTBEAT": "0.5",
+    "TORCHCANVAS_RUN_STALE_AFTER": "3",
+    "TORCHCANVAS_RUN_CHECKPOINT_EVERY": "0",
+}
 # one thread: small models train fastest so, above all while other tests share the CPU
 SMALL = {"TORCHCANVAS_RUN_THREADS": "1"}
 

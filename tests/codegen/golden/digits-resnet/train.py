@@ -62,6 +62,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--resume", action="store_true", help="continue from --out/checkpoint.pt"
     )
     parser.add_argument(
+        "--checkpoint-every",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="seconds between checkpoints (0: every epoch); always after the last",
+    )
+    parser.add_argument(
         "--init-weights", type=Path, metavar="FILE", help="start from this state_dict"
     )
     parser.add_argument(
@@ -385,8 +392,9 @@ def fit(
     args: argparse.Namespace,
     processes: Processes,
 ) -> list[dict]:
-    """Train for --epochs, checkpointing every epoch (continuing from the checkpoint
-    with --resume); return the history, one row per epoch."""
+    """Train for --epochs, checkpointing every --checkpoint-every seconds and at the end
+    (continuing from the checkpoint with --resume); return the history, one row per
+    epoch."""
     train_data, val_data = data
     device, rank, world_size = processes
     trained = model
@@ -405,6 +413,7 @@ def fit(
     history = load_checkpoint(checkpoint, state, generator) if args.resume else []
     parameters = sum(p.numel() for p in model.parameters())
     progress.start(history, num_samples(train_data), parameters, device)
+    saved = time.monotonic()
     for epoch in range(len(history) + 1, args.epochs + 1):
         started = time.perf_counter()
         batches = train_batches(
@@ -431,7 +440,10 @@ def fit(
         history.append({**row, "lr": lr, "seconds": seconds})
         progress.epoch(history[-1])
         if rank == 0:
-            save_checkpoint(checkpoint, state, generator, history)
+            last = epoch == args.epochs
+            if last or time.monotonic() - saved >= args.checkpoint_every:
+                save_checkpoint(checkpoint, state, generator, history)
+                saved = time.monotonic()
             (args.out / "history.json").write_text(json.dumps(history, indent=2))
     return history
 
