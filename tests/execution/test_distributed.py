@@ -109,8 +109,9 @@ import train
 
 try:
     train.main(sys.argv[1:])
-finally:
-    print("in the group after main:", dist.is_initialized())
+finally:  # one write of the whole line: the two processes share the pipe
+    sys.stdout.write(f"in the group after main: {dist.is_initialized()}\\n")
+    sys.stdout.flush()
 """
 
 
