@@ -269,7 +269,7 @@ def train_one_epoch(
 ) -> float:
     """One pass over the training batches; the mean training loss."""
     model.train()
-    total, count = 0.0, 0
+    losses, sizes = [], []
     for batch, (inputs, targets) in enumerate(batches, 1):
         optimizer.zero_grad(set_to_none=True)
         with autocast:
@@ -277,10 +277,12 @@ def train_one_epoch(
         scaler.scale(loss).backward()
         scaler.step(optimizer)
         scaler.update()
-        total = torch.add(total, loss.detach(), alpha=len(inputs))  # one op, no sync
-        count += len(inputs)
+        losses.append(loss.detach())  # summed after the epoch: no sync, no extra op
+        sizes.append(len(inputs))
         progress.batch(epoch, batch, loss)
-    total, count = global_sum(float(total), count)
+    batch_losses = torch.stack(losses)
+    total = float(batch_losses @ batch_losses.new_tensor(sizes))  # summed per sample
+    total, count = global_sum(total, sum(sizes))
     return total / count
 
 
