@@ -13,7 +13,8 @@ from .pytorch import ImportFailure, import_model, load_target, map_weights, targ
 
 EXIT_UNSUPPORTED = 2
 TOLERANCE = 1e-4
-"""The largest difference of outputs `--weights` accepts between the original and the import."""
+"""The largest difference of outputs `--weights` accepts between the original and the import
+(relative where the original's outputs exceed 1)."""
 
 
 def run_import(args: argparse.Namespace) -> int:

@@ -1,6 +1,6 @@
 """export.py of the generated projects: every example exports to ONNX, and onnxruntime
-computes what the eager model computes (within 1e-4, on a batch size the export never
-saw); TorchScript and torch.export programs of a few examples likewise; the checks of
+computes what the eager model computes (within 1e-4, relative where outputs exceed 1, on
+a batch size the export never saw); TorchScript and torch.export programs of a few examples likewise; the checks of
 export.py itself fail loudly.
 
 The eager model is the generated model.py imported into the test, with weights the test
@@ -86,9 +86,10 @@ def export_all(jobs: list[tuple[Path, list[list[str]]]]) -> subprocess.Completed
     )
 
 
-def largest_difference(expected: torch.Tensor, actual: torch.Tensor) -> float:
-    assert actual.shape == expected.shape
-    return (expected - actual).abs().max().item()
+def assert_matches(actual: torch.Tensor, expected: torch.Tensor, name: str) -> None:
+    """Equal up to float32 rounding, which grows with the values (a ResNet's untrained
+    logits reach 160)."""
+    torch.testing.assert_close(actual, expected, rtol=TOLERANCE, atol=TOLERANCE, msg=name)
 
 
 def test_every_example_exports_to_onnx_that_onnxruntime_runs_as_eager(tmp_path: Path) -> None:
@@ -96,9 +97,8 @@ def test_every_example_exports_to_onnx_that_onnxruntime_runs_as_eager(tmp_path: 
     onnx_args = ["--format", "onnx", "--checkpoint", "weights.pt", "-o", "m.onnx"]
     result = export_all([(folder, [onnx_args]) for folder, _, _ in projects.values()])
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert result.stdout.count("largest absolute difference") == len(EXAMPLES)
+    assert result.stdout.count("largest difference") == len(EXAMPLES)
 
-    differences = {}
     for name, (folder, model, inputs) in projects.items():
         graph = onnx.load(folder / "m.onnx").graph
         batch = graph.input[0].type.tensor_type.shape.dim[0]
@@ -108,8 +108,7 @@ def test_every_example_exports_to_onnx_that_onnxruntime_runs_as_eager(tmp_path: 
         )
         (actual,) = session.run(None, {"input": inputs.numpy()})
         with torch.no_grad():
-            differences[name] = largest_difference(model(inputs), torch.from_numpy(actual))
-    assert max(differences.values()) <= TOLERANCE, differences
+            assert_matches(torch.from_numpy(actual), model(inputs), name)
 
 
 def test_torchscript_and_exported_programs_match_the_eager_model(tmp_path: Path) -> None:
@@ -120,7 +119,7 @@ def test_torchscript_and_exported_programs_match_the_eager_model(tmp_path: Path)
     ]
     result = export_all([(folder, runs) for folder, _, _ in projects.values()])
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert result.stdout.count("largest absolute difference") == 2 * len(ALL_FORMATS)
+    assert result.stdout.count("largest difference") == 2 * len(ALL_FORMATS)
     # each TorchScript export says whether it scripted or fell back to tracing
     assert result.stdout.count("torch.jit.script") == len(ALL_FORMATS)
     for name, (folder, model, inputs) in projects.items():
@@ -128,8 +127,8 @@ def test_torchscript_and_exported_programs_match_the_eager_model(tmp_path: Path)
             expected = model(inputs)
             scripted = torch.jit.load(folder / "m.torchscript.pt")
             program = torch.export.load(folder / "m.pt2").module()
-            assert largest_difference(expected, scripted(inputs)) <= TOLERANCE, name
-            assert largest_difference(expected, program(inputs)) <= TOLERANCE, name
+            assert_matches(scripted(inputs), expected, name)
+            assert_matches(program(inputs), expected, name)
 
 
 def run_export(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -153,6 +152,34 @@ def test_export_refuses_a_missing_checkpoint_and_a_failed_check(tmp_path: Path) 
     assert strict.returncode == 1
     assert "differs from the eager model" in strict.stderr
     assert (folder / "runs" / "digits-mlp" / "model.pt2").is_file()
+
+
+def test_an_export_with_outputs_in_the_hundreds_of_thousands_passes_its_check(
+    tmp_path: Path,
+) -> None:
+    """House prices as a regression predicts them: float32 rounding alone differs by more
+    than 1e-4 there, so the check is relative to the outputs' size."""
+    folder = write_project(load_example("house-prices-mlp"), tmp_path / "prices")
+    module = generated_model(folder)
+    torch.manual_seed(1)
+    state = module.build_model().state_dict()
+    last = [name for name in state if name.endswith(".weight")][-1].removesuffix(".weight")
+    state[f"{last}.weight"] *= 1e6
+    state[f"{last}.bias"] += 2e5
+    torch.save(state, folder / "weights.pt")
+    result = run_export(folder, "--format", "onnx", "--checkpoint", "weights.pt")
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    model = module.build_model().eval()
+    model.load_state_dict(state)
+    inputs = torch.randn(BATCH, *module.INPUT_SHAPE)
+    session = onnxruntime.InferenceSession(
+        folder / "model.onnx", providers=["CPUExecutionProvider"]
+    )
+    (actual,) = session.run(None, {"input": inputs.numpy()})
+    with torch.no_grad():
+        expected = model(inputs)
+    assert expected.abs().min() > 1e4
+    assert_matches(torch.from_numpy(actual), expected, "house-prices-mlp")
 
 
 def test_a_model_only_project_exports_its_fresh_weights(tmp_path: Path) -> None:
