@@ -249,11 +249,10 @@ def train_one_epoch(
         scaler.scale(loss).backward()
         scaler.step(optimizer)
         scaler.update()
-        losses.append(loss.detach())  # summed after the epoch: no sync, no extra op
+        losses.append(loss.detach())  # read after the epoch: no sync, no extra op
         sizes.append(len(inputs))
         progress.batch(epoch, batch, loss)
-    batch_losses = torch.stack(losses)
-    total = float(batch_losses @ batch_losses.new_tensor(sizes))  # summed per sample
+    total = sum(loss.item() * size for loss, size in zip(losses, sizes, strict=True))
     total, count = global_sum(total, sum(sizes))
     return total / count
 
