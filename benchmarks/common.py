@@ -7,16 +7,18 @@ import importlib
 import io
 import itertools
 import json
+import multiprocessing
 import os
 import platform
 import statistics
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -69,6 +71,23 @@ def set_threads(threads: int) -> None:
     import torch
 
     torch.set_num_threads(threads)
+
+
+T = TypeVar("T")
+
+
+def in_own_process(function: Callable[..., T], *args: Any) -> T:
+    """`function(*args)` in a fresh Python process, with DEFAULT_THREADS torch threads.
+
+    A generated train.py runs in a process of its own; measured after another case's
+    runs in the same process, a case's tensors land where that history left room, which
+    moved its figures by a point or more. `function` and the arguments are pickled.
+    """
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        1, mp_context=context, initializer=set_threads, initargs=(DEFAULT_THREADS,)
+    ) as pool:
+        return pool.submit(function, *args).result()
 
 
 def write_project(spec: dict[str, Any], folder: Path) -> Path:

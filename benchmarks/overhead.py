@@ -12,7 +12,8 @@ script does between epochs (validation, history.json, printing) on the epoch aft
 The baseline is timed epoch by epoch beside what it is compared with (a bare epoch after each
 of the script's training passes), and each figure is a median over many short runs: on this
 kind of machine one run's speed depends on where its tensors landed in memory, by up to 10%
-either way, so few long runs measure the placement more than the code.
+either way, so few long runs measure the placement more than the code. Each model is measured
+in a fresh process, as train.py runs for its user.
 
 Run: `python -m benchmarks.run --only overhead` (add `--quick` for a smoke-sized run).
 """
@@ -29,6 +30,7 @@ from typing import Any
 from benchmarks.common import (
     DEFAULT_THREADS,
     Result,
+    in_own_process,
     load_project,
     median,
     run_script,
@@ -200,7 +202,9 @@ def run(quick: bool = False) -> Result:
         for k, (label, spec, data_dir, epochs, repeats, aim) in enumerate(cases):
             if quick:
                 epochs, repeats = 2, 1
-            figure = measure(label, spec, data_dir, work / f"case{k}", epochs, repeats)
+            figure = in_own_process(
+                measure, label, spec, data_dir, work / f"case{k}", epochs, repeats
+            )
             figures.append({**figure, "aim": aim})
     rows = [
         [
