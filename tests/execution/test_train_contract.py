@@ -91,6 +91,22 @@ def test_checkpoints_are_written_every_checkpoint_every_seconds(digits_project, 
         assert not checkpoint.exists() and (out / "history.json").exists()
 
 
+def test_history_json_holds_the_resumed_epochs_after_a_rewind(digits_project):
+    """history.json has one line an epoch; resumed from an earlier checkpoint than the
+    last, it holds exactly the resumed run's epochs (the longer old file is cut)."""
+    first = run_train(digits_project, "--epochs", "2", out="rewind")
+    earlier = (first.out / "checkpoint.pt").read_bytes()
+    longer = run_train(digits_project, "--epochs", "4", "--resume", out="rewind")
+    assert len(longer.history) == 4
+    (first.out / "checkpoint.pt").write_bytes(earlier)
+    resumed = run_train(digits_project, "--epochs", "3", "--resume", out="rewind")
+    assert first.returncode == longer.returncode == resumed.returncode == 0, resumed.stderr
+    assert [row["epoch"] for row in resumed.history] == [1, 2, 3]
+    lines = (resumed.out / "history.json").read_text().splitlines()
+    assert lines[0] == "[" and lines[-1] == "]"
+    assert [json.loads(line.rstrip(","))["epoch"] for line in lines[1:-1]] == [1, 2, 3]
+
+
 def test_resume_without_checkpoint_is_a_one_line_error(digits_project):
     run = run_train(digits_project, "--resume", out="nothing")
     assert run.returncode != 0
