@@ -12,6 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from benchmarks.common import DEFAULT_THREADS, in_own_process, machine
+
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ("tabular", "images", "overhead", "codegen", "http", "editor", "runs", "imports")
 
@@ -78,3 +84,10 @@ def test_the_editor_benchmarks_resnet50_is_torchvisions():
     assert analysis.valid, analysis.problems
     assert len(resnet50()["nodes"]) == 175
     assert analysis.total_params == 25_557_032  # torchvision.models.resnet50()
+
+
+def test_a_case_measured_in_its_own_process_runs_in_a_fresh_one_with_the_threads():
+    """The overhead benchmark measures each model in a fresh process (smoke-sized runs
+    skip that, to stay quick): another process, with the benchmarks' torch threads."""
+    assert in_own_process(os.getpid) != os.getpid()
+    assert in_own_process(machine)["threads"] == DEFAULT_THREADS
