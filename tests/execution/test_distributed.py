@@ -45,11 +45,16 @@ def digits(tmp_path_factory):
     return write_project(load_example("digits-mlp"), tmp_path_factory.mktemp("digits"))
 
 
-def test_two_processes_match_one_with_the_same_global_batch(digits):
+@pytest.fixture(scope="module")
+def both(digits):
+    """Two processes of 32 samples a step each, reporting JSON lines."""
+    return torchrun(digits, "--epochs", EPOCHS, "--batch-size", "32", "--progress", "json",
+                    out="ddp")  # fmt: skip
+
+
+def test_two_processes_match_one_with_the_same_global_batch(digits, both):
     single = run_train(digits, "--epochs", EPOCHS, "--batch-size", "64", out="single")
     assert single.returncode == 0, single.stderr
-    both = torchrun(digits, "--epochs", EPOCHS, "--batch-size", "32", "--progress", "json",
-                    out="ddp")  # fmt: skip
     assert both.returncode == 0, both.stderr
     events = [json.loads(line) for line in both.stdout.splitlines()]
     # only rank 0 reports: one start, one line per epoch, one done
@@ -66,14 +71,14 @@ def test_two_processes_match_one_with_the_same_global_batch(digits):
     assert sum(map(sum, confusion["matrix"])) == 359
 
 
-def test_resume_under_torchrun_continues_exactly(digits):
-    straight = torchrun(digits, "--epochs", EPOCHS, out="straight")
-    first = torchrun(digits, "--epochs", "2", out="resumed")
-    resumed = torchrun(digits, "--epochs", EPOCHS, "--resume", out="resumed")
-    assert straight.returncode == first.returncode == resumed.returncode == 0, resumed.stderr
+def test_resume_under_torchrun_continues_exactly(digits, both):
+    first = torchrun(digits, "--epochs", "2", "--batch-size", "32", out="resumed")
+    resumed = torchrun(digits, "--epochs", EPOCHS, "--batch-size", "32", "--resume",
+                       out="resumed")  # fmt: skip
+    assert both.returncode == first.returncode == resumed.returncode == 0, resumed.stderr
     assert resumed.stdout.count("resumed from epoch 2") == 1
     assert [row["epoch"] for row in resumed.history] == [1, 2, 3]
-    for a, b in zip(straight.history, resumed.history, strict=True):
+    for a, b in zip(both.history, resumed.history, strict=True):
         assert a["loss"] == pytest.approx(b["loss"], rel=1e-6)
         assert a["val_loss"] == pytest.approx(b["val_loss"], rel=1e-6)
 
