@@ -13,9 +13,12 @@ API_TYPES := static/src/lib/api.gen.ts
 API_SOURCES := $(shell find builder codegen -name '*.py' -not -path '*/__pycache__/*')
 HOST ?= 127.0.0.1
 PORT ?= 5000
-PYTEST_ARGS ?= -n 2
+# Three test workers on two cores: the tests wait on servers, browsers and subprocesses a
+# part of the time, and a worker that runs out of tests takes some of the others' (worksteal).
+PYTEST_ARGS ?= -n 3 --dist worksteal
 # The editor is built when its sources are there.
 FRONTEND := $(if $(wildcard static/package.json),static/dist/.vite/manifest.json,)
+NODE_MODULES := $(if $(FRONTEND),static/node_modules/.package-lock.json,)
 
 .PHONY: run test frontend lint format bench clean system-packages
 
@@ -23,7 +26,10 @@ FRONTEND := $(if $(wildcard static/package.json),static/dist/.vite/manifest.json
 run: $(VENV)/.run $(FRONTEND)
 	$(BIN)/torchcanvas serve --host $(HOST) --port $(PORT) --with-worker
 
-test: $(VENV)/.test $(FRONTEND) system-packages
+# The installs run side by side (pip, npm and apt), then the editor is built.
+test:
+	$(MAKE) --no-print-directory -j3 $(VENV)/.test $(NODE_MODULES) system-packages
+	$(if $(FRONTEND),$(MAKE) --no-print-directory $(FRONTEND))
 	$(if $(FRONTEND),cd static && npm test)
 	scripts/with-postgres.sh scripts/with-redis.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 
