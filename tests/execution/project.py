@@ -1,16 +1,16 @@
-"""Generate a project into a folder and run its train.py for real, in a subprocess."""
+"""Generate a project into a folder and run its train.py for real, in a process of its own
+(forked from a Python with torch imported: tests/execution/preloaded.py)."""
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from codegen.render import generate
+from tests.execution.preloaded import run_python
 
 
 @dataclass
@@ -39,14 +39,7 @@ def write_project(spec: dict[str, Any], folder: Path) -> Path:
 def run_train(folder: Path, *args: str, out: str = "run", timeout: int = 300) -> Run:
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("PYTHONPATH", None)
-    proc = subprocess.run(
-        [sys.executable, "train.py", "--out", out, *args],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-    )
+    proc = run_python(["train.py", "--out", out, *args], folder, env, timeout)
     return Run(proc.returncode, proc.stdout, proc.stderr, folder / out)
 
 
