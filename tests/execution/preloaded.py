@@ -26,7 +26,6 @@ from typing import Any
 SERVER = r"""
 import json, os, runpy, signal, sys, time, traceback
 
-import matplotlib
 import matplotlib.pyplot
 import numpy
 import pandas
